@@ -1,0 +1,66 @@
+# The README's commands. Each target installs what is missing first, so a fresh Debian
+# machine needs nothing but `make run` or `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Debian packages: Chromium for the browser tests; Noto fonts so pages and screenshots shape
+# every script; python3-venv where the system Python lacks venv.
+APT_PACKAGES := chromium fonts-noto-core
+PORT ?= 8000
+
+.PHONY: run test bench lint format translations system-deps clean
+
+run: $(VENV)/.installed translations-compiled
+	$(BIN)/lmcself init-db
+	$(BIN)/lmcself serve --port $(PORT)
+
+test: system-deps $(VENV)/.installed translations-compiled
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed translations-compiled
+	$(BIN)/python bench/load.py
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract every text (templates, code, the instrument's YAML), update and compile the catalogs.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: \
+	  --sort-by-file -o lmcself/translations/messages.pot .
+	@if ls lmcself/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel update -i lmcself/translations/messages.pot -d lmcself/translations --no-fuzzy-matching; \
+	fi
+	$(MAKE) translations-compiled
+
+.PHONY: translations-compiled
+translations-compiled: $(VENV)/.installed
+	@if ls lmcself/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel compile -d lmcself/translations --statistics; \
+	fi
+
+# Install the Debian packages that are missing (as root, or through sudo).
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(PYTHON) -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || $(MAKE) system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,196 @@
+"""`make bench`: throughput and latency of the real server (gunicorn) under concurrent clients.
+
+Starts `lmcself serve` on a temporary database and drives it with N concurrent participants, each
+with its own cookies, over keep-alive connections:
+- question pages: every participant reloads a question page as fast as it can;
+- complete assessments: every participant walks the whole flow (landing, consent, context, six
+  parts, result) again and again; the last page stores a row;
+- a workshop pace: the same walk with a pause between pages.
+Client and server share this machine's cores, so the figures are a floor, not a ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from lmcself.instrument import default_instrument
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+INSTRUMENT = default_instrument()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "LMCSELF_DATABASE": str(db), "LMCSELF_SECRET_KEY": "bench"}
+    lmcself = str(Path(sys.executable).parent / "lmcself")
+    cmd = [lmcself, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "/api/v1/instrument.json", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+class Participant:
+    """One phone: its own cookie jar and connection, timing every request."""
+
+    def __init__(self, url: str, latencies: dict[str, list[float]]) -> None:
+        self.url = url
+        self.latencies = latencies
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
+
+    async def request(self, kind: str, method: str, path: str, data: dict | None = None) -> str:
+        start = time.perf_counter()
+        async with self.session.request(
+            method, self.url + path, data=data, allow_redirects=False
+        ) as r:
+            body = await r.text()
+            if r.status >= 400:
+                raise RuntimeError(f"{method} {path}: {r.status}")
+        self.latencies.setdefault(kind, []).append(time.perf_counter() - start)
+        return body
+
+    async def post_form(self, kind: str, path: str, data: dict) -> None:
+        page = await self.request("page", "GET", path)
+        token = CSRF_RE.search(page).group(1)
+        await self.request(kind, "POST", path, {**data, "csrf_token": token})
+
+    async def start(self) -> None:
+        await self.post_form("post", "/en/", {"consent": "y"})
+        await self.post_form(
+            "post", "/en/about-you", {q.key: q.options[0].key for q in INSTRUMENT.context}
+        )
+
+    async def assessment(self, think: float, rng) -> None:
+        await self.start()
+        dims = INSTRUMENT.dimensions
+        for n, dim in enumerate(dims, start=1):
+            await asyncio.sleep(think)
+            answers = {q.key: rng.choice(q.options).key for q in dim.questions}
+            await self.post_form("submit" if n == len(dims) else "post", f"/en/part/{n}", answers)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+def summary(name: str, samples: list[float], seconds: float) -> str:
+    if not samples:
+        return f"{name:<34} no samples"
+    ms = sorted(s * 1000 for s in samples)
+    p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
+    return (
+        f"{name:<34} {len(ms) / seconds:8.1f} req/s  p50 {statistics.median(ms):6.1f} ms"
+        f"  p95 {p(0.95):6.1f} ms  p99 {p(0.99):6.1f} ms  (n={len(ms)})"
+    )
+
+
+async def question_pages(url: str, clients: int, seconds: float) -> None:
+    latencies: dict[str, list[float]] = {}
+    people = [Participant(url, latencies) for _ in range(clients)]
+    await asyncio.gather(*(p.start() for p in people))
+    latencies.clear()
+    deadline = time.perf_counter() + seconds
+
+    async def loop(p: Participant) -> None:
+        while time.perf_counter() < deadline:
+            await p.request("question page", "GET", "/en/part/1")
+
+    start = time.perf_counter()
+    await asyncio.gather(*(loop(p) for p in people))
+    elapsed = time.perf_counter() - start
+    await asyncio.gather(*(p.close() for p in people))
+    print(summary(f"question page GET, {clients} clients", latencies["question page"], elapsed))
+
+
+async def assessments(url: str, clients: int, seconds: float, think: float, label: str) -> int:
+    import random
+
+    latencies: dict[str, list[float]] = {}
+    people = [Participant(url, latencies) for _ in range(clients)]
+    deadline = time.perf_counter() + seconds
+    done = 0
+
+    async def loop(i: int, p: Participant) -> None:
+        nonlocal done
+        rng = random.Random(i)
+        await asyncio.sleep(rng.random() * think)  # participants do not all start at once
+        while time.perf_counter() < deadline:
+            await p.assessment(think, rng)
+            done += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(loop(i, p) for i, p in enumerate(people)))
+    elapsed = time.perf_counter() - start
+    await asyncio.gather(*(p.close() for p in people))
+    print(f"{label}: {done} complete assessments in {elapsed:.1f} s ({done / elapsed:.1f}/s)")
+    print(summary("  page GET", latencies.get("page", []), elapsed))
+    print(summary("  answer POST", latencies.get("post", []), elapsed))
+    print(summary("  final POST (scores, stores row)", latencies.get("submit", []), elapsed))
+    return done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=min((os.cpu_count() or 1) + 1, 4))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        proc, url = start_server(db, args.workers)
+        try:
+            print(
+                f"lmcself serve: {args.workers} workers x 8 threads, {os.cpu_count()} cores shared with the clients"
+            )
+            asyncio.run(question_pages(url, args.clients, args.seconds))
+            stored = asyncio.run(
+                assessments(
+                    url, args.clients, args.seconds, 0.0, f"{args.clients} clients, no pause"
+                )
+            )
+            stored += asyncio.run(
+                assessments(
+                    url,
+                    args.clients,
+                    args.seconds * 2,
+                    2.0,
+                    f"{args.clients} clients, 2 s per page",
+                )
+            )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+        rows = sqlite3.connect(db).execute("SELECT count(*) FROM submissions").fetchone()[0]
+        print(f"rows stored: {rows} (expected {stored})")
+        if rows != stored:
+            raise SystemExit("stored rows do not match completed assessments")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""lmcself: a digital-readiness self-assessment for MSMEs, offline-first, in seven languages."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from . import db, i18n
+from .instrument import DEFAULT_PATH, default_instrument, load_instrument
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: defaults, then instance/config.py and LMCSELF_* variables, or test_config."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(
+        SECRET_KEY=None,
+        DATABASE=os.path.join(app.instance_path, "lmcself.db"),
+        INSTRUMENT_PATH=None,
+        # An owner may pause for hours between pages; the token is tied to the session anyway.
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("LMCSELF")
+    else:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    path = app.config["INSTRUMENT_PATH"]
+    app.extensions["instrument"] = (
+        default_instrument() if path in (None, DEFAULT_PATH) else load_instrument(path)
+    )
+
+    db.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+
+    from . import api, assessment, cli
+
+    app.register_blueprint(assessment.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    cli.init_app(app)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_template("error.html", title_key="expired"), 400
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("error.html", title_key="not_found"), 404
+
+    @app.errorhandler(409)
+    def conflict(error):
+        return render_template("error.html", title_key="conflict"), 409
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("error.html", title_key="too_large"), 413
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_template("error.html", title_key="server"), 500
+
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder, so sessions survive a restart of the laptop."""
+    key_file = instance / "secret_key"
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return key_file.read_text().strip()

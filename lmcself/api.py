@@ -1,0 +1,66 @@
+"""The JSON API: the instrument's scoring data for the browser, and idempotent submissions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from .db import Inserted, SubmissionConflict, get_db, insert_submission
+from .i18n import LOCALES
+from .submissions import InvalidSubmission, build_record, normalize_workshop
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_SUBMISSION_BYTES = 32 * 1024
+
+
+def error(status: int, message: str):
+    return jsonify({"error": message}), status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    return error(exc.code or 500, exc.description or exc.name)
+
+
+@bp.get("/instrument.json")
+def instrument_json():
+    inst = current_app.extensions["instrument"]
+    response = jsonify(inst.as_json())
+    response.set_etag(f"instrument-{inst.version}")
+    response.cache_control.no_cache = True  # revalidate: a new version must reach the phones
+    return response.make_conditional(request)
+
+
+@bp.post("/submissions")
+def submit():
+    """201 for a new id, 200 for the same id and content again, 409 for the same id and other content."""
+    if request.content_length is not None and request.content_length > MAX_SUBMISSION_BYTES:
+        return error(413, f"submission larger than {MAX_SUBMISSION_BYTES} bytes")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return error(400, "expected a JSON object")
+    inst = current_app.extensions["instrument"]
+    if payload.get("instrument_version") != inst.version:
+        return error(422, f"instrument_version must be {inst.version!r}")
+    locale = payload.get("locale")
+    if locale not in LOCALES:
+        return error(422, f"locale must be one of {sorted(LOCALES)}")
+    context, answers = payload.get("context"), payload.get("answers")
+    if not isinstance(context, dict) or not isinstance(answers, dict):
+        return error(400, "context and answers must be JSON objects")
+    workshop = payload.get("workshop")
+    if workshop is not None and normalize_workshop(workshop) is None:
+        return error(422, "workshop: not a valid workshop code")
+    try:
+        record = build_record(
+            inst, payload.get("id"), locale, context, answers, normalize_workshop(workshop)
+        )
+        outcome = insert_submission(get_db(), record)
+    except InvalidSubmission as exc:
+        return error(422, str(exc))
+    except SubmissionConflict:
+        return error(409, "a different submission with this id exists")
+    status = 201 if outcome is Inserted.CREATED else 200
+    body = {"id": record["id"], "status": outcome.value, "scores": record["scores"]}
+    location = url_for("assessment.result", lang=locale, submission_id=record["id"])
+    return jsonify(body), status, {"Location": location}

@@ -1,0 +1,182 @@
+"""The public assessment: landing and consent, context, one page per dimension, result, method.
+
+Works without JavaScript: plain forms, answers kept in the signed session cookie between pages
+(nothing is stored on the server until the assessment is finished).
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from .db import SubmissionConflict, get_db, get_submission, insert_submission
+from .forms import StartForm, questions_form, valid_answers
+from .i18n import DEFAULT_LOCALE, LOCALES, best_language, select_locale
+from .instrument import Instrument
+from .scoring import Result
+from .submissions import build_record, new_id, normalize_workshop
+
+bp = Blueprint("assessment", __name__)
+KEY = "assessment"
+
+
+def instrument() -> Instrument:
+    return current_app.extensions["instrument"]
+
+
+@bp.url_value_preprocessor
+def pull_lang(endpoint, values):
+    if values and "lang" in values:
+        lang = values.pop("lang")
+        if lang not in LOCALES:
+            abort(404)
+        g.lang = lang
+
+
+@bp.url_defaults
+def add_lang(endpoint, values):
+    if "lang" not in values and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+        values["lang"] = g.get("lang", DEFAULT_LOCALE)
+
+
+@bp.get("/")
+def index():
+    """Pick the language from the browser; a workshop code in the link comes along."""
+    return redirect(url_for(".landing", lang=best_language(), **request.args))
+
+
+def current() -> dict | None:
+    return session.get(KEY)
+
+
+def save(state: dict) -> None:
+    session[KEY] = state
+    session.modified = True
+
+
+def first_open_step(state: dict) -> int:
+    """0 is the context page, 1..N the dimensions; N+1 when everything is answered."""
+    if set(state.get("context", {})) < {q.key for q in instrument().context}:
+        return 0
+    answers = state.get("answers", {})
+    for n, dim in enumerate(instrument().dimensions, start=1):
+        if any(q.key not in answers for q in dim.questions):
+            return n
+    return len(instrument().dimensions) + 1
+
+
+def step_url(step: int) -> str:
+    return url_for(".context") if step == 0 else url_for(".part", n=step)
+
+
+@bp.route("/<lang>/", methods=["GET", "POST"])
+def landing():
+    form = StartForm(workshop=normalize_workshop(request.args.get("w")))
+    if form.validate_on_submit():
+        save(
+            {
+                "id": new_id(),
+                "workshop": normalize_workshop(form.workshop.data),
+                "context": {},
+                "answers": {},
+            }
+        )
+        return redirect(url_for(".context"))
+    state = current()
+    resume = step_url(first_open_step(state)) if state else None
+    return render_template(
+        "landing.html", form=form, resume=resume, last_result=session.get("last_result")
+    )
+
+
+@bp.route("/<lang>/about-you", methods=["GET", "POST"])
+def context():
+    state = current()
+    if not state:
+        return redirect(url_for(".landing"))
+    questions = instrument().context
+    form = questions_form(questions)(data=state["context"])
+    if request.method == "POST":
+        state["context"].update(valid_answers(form, questions))
+        save(state)
+        if form.validate():
+            return redirect(url_for(".part", n=1))
+    return render_template("questions.html", form=form, questions=questions, step=0, dimension=None)
+
+
+@bp.route("/<lang>/part/<int:n>", methods=["GET", "POST"])
+def part(n: int):
+    state = current()
+    if not state:
+        return redirect(url_for(".landing"))
+    dims = instrument().dimensions
+    if not 1 <= n <= len(dims):
+        abort(404)
+    if n > first_open_step(state):
+        return redirect(step_url(first_open_step(state)))
+    dim = dims[n - 1]
+    form = questions_form(dim.questions)(data=state["answers"])
+    if request.method == "POST":
+        # Keep every valid answer, even when the page is incomplete or the owner goes back.
+        state["answers"].update(valid_answers(form, dim.questions))
+        save(state)
+        if "back" in request.form:
+            return redirect(step_url(n - 1))
+        if form.validate():
+            if n < len(dims):
+                return redirect(url_for(".part", n=n + 1))
+            return finish(state)
+    return render_template(
+        "questions.html", form=form, questions=dim.questions, step=n, dimension=dim
+    )
+
+
+def finish(state: dict):
+    """Score, store once, and freeze: a new assessment starts with a new id."""
+    if first_open_step(state) <= len(instrument().dimensions):
+        return redirect(step_url(first_open_step(state)))
+    record = build_record(
+        instrument(),
+        state["id"],
+        select_locale(),
+        state["context"],
+        state["answers"],
+        state.get("workshop"),
+    )
+    try:
+        insert_submission(get_db(), record)
+    except SubmissionConflict:
+        # Only a tampered or replayed session can get here: keep the stored one, start afresh.
+        session.pop(KEY, None)
+        abort(409)
+    session.pop(KEY, None)
+    session["last_result"] = record["id"]
+    return redirect(url_for(".result", submission_id=record["id"]))
+
+
+@bp.get("/<lang>/result/<submission_id>")
+def result(submission_id: str):
+    record = get_submission(get_db(), submission_id)
+    if record is None:
+        abort(404)
+    # The stored scores, not a new scoring: a result keeps the instrument version that scored it.
+    return render_template("result.html", result=Result.from_dict(record["scores"]), record=record)
+
+
+@bp.get("/<lang>/method")
+def method():
+    return render_template("method.html")
+
+
+@bp.app_context_processor
+def inject():
+    return {"instrument": instrument(), "lang": g.get("lang", "en")}

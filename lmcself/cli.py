@@ -1,0 +1,68 @@
+"""The `lmcself` command: Flask's CLI with this app's commands (init-db, serve, ...)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+from .db import init_db
+from .server import Server, lan_urls, server_options
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def main() -> None:
+    """lmcself: digital-readiness self-assessment for MSMEs."""
+
+
+def default_workers() -> int:
+    return min((os.cpu_count() or 1) + 1, 4)
+
+
+@click.command("serve")
+@click.option(
+    "--host", default="0.0.0.0", show_default=True, help="Address to listen on (0.0.0.0: all)."
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=default_workers,
+    show_default="cores + 1, at most 4",
+    type=click.IntRange(1, 64),
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per worker.",
+)
+@click.option(
+    "--cert", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (PEM) for HTTPS."
+)
+@click.option(
+    "--key", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM) for HTTPS."
+)
+@with_appcontext
+def serve_command(
+    host: str, port: int, workers: int, threads: int, cert: str | None, key: str | None
+) -> None:
+    """Serve the app with a production server and print the addresses phones can open."""
+    if bool(cert) != bool(key):
+        raise click.UsageError("--cert and --key go together")
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    for name in init_db():
+        click.echo(f"applied migration {name}")
+    scheme = "https" if cert else "http"
+    click.echo(f"lmcself is serving the assessment ({workers} workers x {threads} threads). Open:")
+    for url in lan_urls(port, host, scheme):
+        click.echo(f"  {url}")
+    click.echo("Press Ctrl+C to stop.")
+    Server(app, server_options(host, port, workers, threads, cert, key)).run()
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(serve_command)

@@ -1,0 +1,182 @@
+"""Storage: one SQLite file through sqlite-utils, WAL mode, migrations recorded in a table.
+
+A submission is stored under the UUID its device (or the server form flow) gave it. Inserting is
+idempotent and the database enforces it: the primary key refuses a second row, and a retry is
+told apart from a conflict by a hash of the content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import Enum
+
+import click
+import sqlite_utils
+from flask import Flask, current_app, g
+
+SUBMISSION_COLUMNS = (
+    "id",
+    "instrument_version",
+    "locale",
+    "country",
+    "sector",
+    "size",
+    "years",
+    "women_led",
+    "region",
+    "cross_border",
+    "workshop",
+    "answers",
+    "scores",
+    "overall",
+    "level",
+    "created_on",
+)
+# Columns that say what was answered; created_on is left out so a retry on another day still matches.
+CONTENT_COLUMNS = tuple(c for c in SUBMISSION_COLUMNS if c not in ("id", "created_on"))
+
+
+class Inserted(Enum):
+    CREATED = "created"
+    EXISTS = "exists"
+
+
+class SubmissionConflict(Exception):
+    """A submission with this id exists with different content."""
+
+
+def connect(path: str) -> sqlite_utils.Database:
+    db = sqlite_utils.Database(path)
+    # Several server workers write to one file: wait for a lock instead of failing at once.
+    db.execute("PRAGMA busy_timeout = 5000")
+    return db
+
+
+def get_db() -> sqlite_utils.Database:
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def _create_submissions(db: sqlite_utils.Database) -> None:
+    db["submissions"].create(
+        {
+            "id": str,
+            "instrument_version": str,
+            "locale": str,
+            "country": str,
+            "sector": str,
+            "size": str,
+            "years": str,
+            "women_led": str,
+            "region": str,
+            "cross_border": str,
+            "workshop": str,
+            "answers": str,
+            "scores": str,
+            "overall": int,
+            "level": str,
+            "created_on": str,
+            "content_hash": str,
+        },
+        pk="id",
+        not_null=set(SUBMISSION_COLUMNS) - {"workshop"} | {"content_hash"},
+    )
+    db["submissions"].create_index(["country", "sector"])
+    db["submissions"].create_index(["workshop"])
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_submissions", _create_submissions),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction; return their names."""
+    db.enable_wal()
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, apply in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            apply(db)
+            db["_migrations"].insert({"name": name, "applied_at": datetime.now(UTC).isoformat()})
+        applied.append(name)
+    return applied
+
+
+def content_hash(record: dict) -> str:
+    canonical = json.dumps(
+        [record.get(c) for c in CONTENT_COLUMNS], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def insert_submission(db: sqlite_utils.Database, record: dict) -> Inserted:
+    """Store a submission once. Same id and content again: EXISTS. Same id, other content: conflict."""
+    row = {c: record.get(c) for c in SUBMISSION_COLUMNS}
+    for key in ("answers", "scores"):
+        if not isinstance(row[key], str):
+            row[key] = json.dumps(row[key], sort_keys=True, ensure_ascii=False)
+    row["content_hash"] = content_hash(row)
+    names = ", ".join(row)
+    marks = ", ".join(f":{c}" for c in row)
+    with db.conn:
+        cursor = db.conn.execute(
+            f"INSERT INTO submissions ({names}) VALUES ({marks}) ON CONFLICT(id) DO NOTHING", row
+        )
+    if cursor.rowcount == 1:
+        return Inserted.CREATED
+    existing = db.execute(
+        "SELECT content_hash FROM submissions WHERE id = ?", [row["id"]]
+    ).fetchone()
+    if existing and existing[0] == row["content_hash"]:
+        return Inserted.EXISTS
+    raise SubmissionConflict(row["id"])
+
+
+def get_submission(db: sqlite_utils.Database, submission_id: str) -> dict | None:
+    row = db.execute(
+        f"SELECT {', '.join(SUBMISSION_COLUMNS)} FROM submissions WHERE id = ?", [submission_id]
+    ).fetchone()
+    if row is None:
+        return None
+    record = dict(zip(SUBMISSION_COLUMNS, row, strict=True))
+    record["answers"] = json.loads(record["answers"])
+    record["scores"] = json.loads(record["scores"])
+    return record
+
+
+def init_db() -> list[str]:
+    db = connect(current_app.config["DATABASE"])
+    try:
+        return migrate(db)
+    finally:
+        db.close()
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the database or bring it up to date (safe to run again)."""
+    applied = init_db()
+    for name in applied:
+        click.echo(f"applied migration {name}")
+    click.echo(
+        f"database ready: {current_app.config['DATABASE']} ({len(applied)} migrations applied)"
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)

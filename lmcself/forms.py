@@ -1,0 +1,57 @@
+"""Flask-WTF forms for the no-JavaScript flow, built from the instrument data."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+
+from .instrument import Question
+
+ANSWER_REQUIRED = _l("Please choose an answer.")
+NOT_AN_OPTION = _l("Please choose one of the answers shown.")
+
+
+class StartForm(FlaskForm):
+    consent = BooleanField(
+        _l(
+            "I agree that my answers, without my name or contact details, are used for this assessment."
+        ),
+        validators=[InputRequired(message=_l("Please tick the box to agree before you start."))],
+    )
+    workshop = HiddenField()
+
+
+def _radio(question: Question) -> RadioField:
+    # Texts from the instrument go through gettext like any other text: the YAML extractor
+    # puts them into the catalogs.
+    return RadioField(
+        _l(question.text),
+        choices=[SelectChoice(o.key, _l(o.label)) for o in question.options],
+        validators=[InputRequired(message=ANSWER_REQUIRED)],
+        validate_choice=True,
+        invalid_choice_message=NOT_AN_OPTION,
+        description=_l(question.help) if question.help else "",
+    )
+
+
+@cache
+def questions_form(questions: tuple[Question, ...]) -> type[FlaskForm]:
+    """A form class with one radio group per question, built once per group of questions."""
+    attrs = {q.key: _radio(q) for q in questions}
+    form_class = type("QuestionsForm", (FlaskForm,), attrs)
+    return form_class
+
+
+def valid_answers(form: FlaskForm, questions: tuple[Question, ...]) -> dict[str, str]:
+    """The answers of a submitted form that are real options, even if others are missing."""
+    out = {}
+    for q in questions:
+        value = form[q.key].data
+        if value and q.option(value) is not None:
+            out[q.key] = value
+    return out

@@ -1,0 +1,65 @@
+"""The production WSGI server (gunicorn) and the addresses a phone on the same network can open."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import psutil
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+def lan_urls(port: int, host: str = "0.0.0.0", scheme: str = "http") -> list[str]:
+    """Every URL the server answers on: this machine's IPv4 addresses, loopback last."""
+    if host not in ("0.0.0.0", ""):
+        return [f"{scheme}://{host}:{port}/"]
+    found: list[ipaddress.IPv4Address] = []
+    for addresses in psutil.net_if_addrs().values():
+        for addr in addresses:
+            if addr.family == socket.AF_INET:
+                found.append(ipaddress.IPv4Address(addr.address))
+    found = sorted(set(found), key=lambda a: (a.is_loopback, a.is_link_local, str(a)))
+    return [f"{scheme}://{a}:{port}/" for a in found]
+
+
+class Server(BaseApplication):
+    """gunicorn with threaded workers, run from Python so that `lmcself serve` is all it takes."""
+
+    def __init__(self, app: Flask, options: dict) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def server_options(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    cert: str | None = None,
+    key: str | None = None,
+) -> dict:
+    """gunicorn's settings for lmcself: threaded workers, no access log, TLS when given."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        # No access log: it would hold the participants' IP addresses.
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "keepalive": 5,
+        "timeout": 60,
+    }
+    if cert and key:
+        options.update(certfile=cert, keyfile=key)
+    return options

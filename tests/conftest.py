@@ -1,0 +1,193 @@
+"""Fixtures: an app on a temporary database, its client and CLI runner, and a live server."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lmcself import create_app
+from lmcself.db import init_db
+from lmcself.instrument import default_instrument
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "test.db"), "SECRET_KEY": "test"})
+    with app.app_context():
+        init_db()
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def instrument():
+    return default_instrument()
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def top_answers(instrument, level: str = "top") -> dict[str, str]:
+    """An answer for every scored question: the top option, or the first."""
+    pick = (
+        (lambda q: q.options[-1] if not q.options[-1].dont_know else q.options[-2])
+        if level == "top"
+        else (lambda q: q.options[0])
+    )
+    return {q.key: pick(q).key for q in instrument.questions}
+
+
+def context_answers(instrument) -> dict[str, str]:
+    return {q.key: q.options[0].key for q in instrument.context}
+
+
+class Walker:
+    """Walks the no-JavaScript flow with the test client, CSRF tokens and all."""
+
+    def __init__(self, client: FlaskClient, instrument, lang: str = "en") -> None:
+        self.client, self.instrument, self.lang = client, instrument, lang
+
+    def post(self, path: str, data: dict, **kwargs):
+        page = self.client.get(path)
+        return self.client.post(path, data={**data, "csrf_token": csrf_token(page.text)}, **kwargs)
+
+    def start(self, workshop: str | None = None):
+        query = f"?w={workshop}" if workshop else ""
+        page = self.client.get(f"/{self.lang}/{query}")
+        data = {"consent": "y", "csrf_token": csrf_token(page.text)}
+        if workshop:
+            data["workshop"] = workshop
+        return self.client.post(f"/{self.lang}/", data=data)
+
+    def complete(
+        self, answers: dict[str, str], context: dict[str, str] | None = None, workshop=None
+    ):
+        """Answer every page; return the final response (a redirect to the result)."""
+        self.start(workshop)
+        self.post(f"/{self.lang}/about-you", context or context_answers(self.instrument))
+        response = None
+        for n, dim in enumerate(self.instrument.dimensions, start=1):
+            response = self.post(
+                f"/{self.lang}/part/{n}", {q.key: answers[q.key] for q in dim.questions}
+            )
+            assert response.status_code == 302, response.text
+        return response
+
+
+@pytest.fixture
+def walker(client, instrument) -> Walker:
+    return Walker(client, instrument)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """The real server (`lmcself serve`) on a free port, on a temporary database."""
+    port = free_port()
+    instance = tmp_path_factory.mktemp("instance")
+    log = instance / "server.log"
+    env = {
+        **os.environ,
+        "LMCSELF_DATABASE": str(instance / "live.db"),
+        "LMCSELF_SECRET_KEY": "live-test",
+    }
+    lmcself = shutil.which("lmcself", path=str(Path(sys.executable).parent)) or "lmcself"
+    log_file = log.open("w")
+    proc = subprocess.Popen(
+        [lmcself, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/api/v1/instrument.json", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                log_file.close()
+                raise RuntimeError(f"server did not start:\n{log.read_text()}") from None
+            time.sleep(0.1)
+    yield LiveServer(url, log)
+    proc.terminate()
+    proc.wait(timeout=10)
+    log_file.close()
+
+
+CHROMIUM = os.environ.get("LMCSELF_CHROMIUM", "/usr/bin/chromium")
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (Playwright's own browser download is not used)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh phone-sized page with its own cookies."""
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    yield page
+    context.close()

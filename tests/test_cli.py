@@ -1,0 +1,52 @@
+"""The `lmcself` command: init-db, serve, and docs that name every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lmcself.cli import main
+from lmcself.server import lan_urls
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+OWN_COMMANDS = ("init-db", "serve")
+
+
+def test_init_db_is_safe_to_run_twice(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMCSELF_DATABASE", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("LMCSELF_SECRET_KEY", "x")
+    from click.testing import CliRunner
+
+    first = CliRunner().invoke(main, ["init-db"])
+    assert first.exit_code == 0, first.output
+    assert "applied migration 0001_submissions" in first.output
+    second = CliRunner().invoke(main, ["init-db"])
+    assert second.exit_code == 0 and "0 migrations applied" in second.output
+
+
+@pytest.mark.parametrize("command", OWN_COMMANDS)
+def test_every_command_has_help_and_is_in_the_readme(runner, command):
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()[2].strip()) > 10  # a real one-line description
+    assert f"lmcself {command}" in README
+
+
+def test_serve_refuses_a_cert_without_a_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMCSELF_DATABASE", str(tmp_path / "cli.db"))
+    cert = tmp_path / "cert.pem"
+    cert.write_text("x")
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["serve", "--cert", str(cert)])
+    assert result.exit_code == 2 and "--cert and --key go together" in result.output
+
+
+def test_lan_urls_list_this_machine_with_loopback_last():
+    urls = lan_urls(8123)
+    assert urls and all(u.startswith("http://") and u.endswith(":8123/") for u in urls)
+    assert "http://127.0.0.1:8123/" in urls
+    loopback = [i for i, u in enumerate(urls) if "//127." in u]
+    assert loopback[-1] == len(urls) - 1
+    assert lan_urls(8443, "10.1.2.3", "https") == ["https://10.1.2.3:8443/"]
