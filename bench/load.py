@@ -63,7 +63,10 @@ class Participant:
     def __init__(self, url: str, latencies: dict[str, list[float]]) -> None:
         self.url = url
         self.latencies = latencies
-        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
+        # unsafe=True: accept cookies from an IP address, as a phone on the LAN does.
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=1), cookie_jar=aiohttp.CookieJar(unsafe=True)
+        )
 
     async def request(self, kind: str, method: str, path: str, data: dict | None = None) -> str:
         start = time.perf_counter()
