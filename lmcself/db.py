@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
@@ -37,6 +38,11 @@ SUBMISSION_COLUMNS = (
 )
 # Columns that say what was answered; created_on is left out so a retry on another day still matches.
 CONTENT_COLUMNS = tuple(c for c in SUBMISSION_COLUMNS if c not in ("id", "created_on"))
+
+
+# One writer at a time within a process: threads queue here instead of in SQLite's busy handler,
+# whose sleeps grow to 100 ms and make the slowest submissions wait far longer than needed.
+_write_lock = threading.Lock()
 
 
 class Inserted(Enum):
@@ -132,7 +138,7 @@ def insert_submission(db: sqlite_utils.Database, record: dict) -> Inserted:
     row["content_hash"] = content_hash(row)
     names = ", ".join(row)
     marks = ", ".join(f":{c}" for c in row)
-    with db.conn:
+    with _write_lock, db.conn:
         cursor = db.conn.execute(
             f"INSERT INTO submissions ({names}) VALUES ({marks}) ON CONFLICT(id) DO NOTHING", row
         )

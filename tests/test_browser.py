@@ -21,6 +21,7 @@ def check_page(page, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+        page.screenshot(path=f"{SHOTS}/{name}-screen.png")
 
 
 def test_a_whole_assessment_on_a_phone(live_server, phone):
