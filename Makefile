@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages: Chromium for the browser tests; Noto fonts so pages and screenshots shape
 # every script; python3-venv where the system Python lacks venv.
-APT_PACKAGES := chromium fonts-noto-core
+APT_PACKAGES := chromium fonts-noto-core fonts-noto-cjk
 PORT ?= 8000
 
 .PHONY: run test bench lint format translations system-deps clean
@@ -19,8 +19,16 @@ test: system-deps $(VENV)/.installed translations-compiled
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed translations-compiled
+bench: system-deps $(VENV)/.installed translations-compiled bench/node_modules/.installed
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/pwa.py
+
+# Lighthouse for the bench only, pinned by bench/package-lock.json (12.x runs on Debian's Node 20).
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	cd bench && npm ci --no-audit --no-fund
+	touch $@
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -16,46 +16,19 @@ import argparse
 import asyncio
 import os
 import re
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
+from common import start_server  # bench/common.py also puts the project on sys.path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lmcself.instrument import default_instrument
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 INSTRUMENT = default_instrument()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "LMCSELF_DATABASE": str(db), "LMCSELF_SECRET_KEY": "bench"}
-    lmcself = str(Path(sys.executable).parent / "lmcself")
-    cmd = [lmcself, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + "/api/v1/instrument.json", timeout=1)
-            return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start")
 
 
 class Participant:

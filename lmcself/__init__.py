@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import db, i18n
@@ -14,6 +15,7 @@ from .instrument import DEFAULT_PATH, default_instrument, load_instrument
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
+compress = Compress()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -33,6 +35,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=256 * 1024,
+        # Phones on 3G: compress every text response; static URLs carry a version, cache them long.
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_MIMETYPES=[
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/manifest+json",
+            "image/svg+xml",
+        ],
+        COMPRESS_MIN_SIZE=300,
+        SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -51,12 +66,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
+    compress.init_app(app)
 
-    from . import api, assessment, cli
+    from . import api, assessment, cli, pwa
 
     app.register_blueprint(assessment.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    pwa.init_app(app)
     cli.init_app(app)
 
     @app.errorhandler(CSRFError)

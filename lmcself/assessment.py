@@ -11,18 +11,20 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask_babel import get_translations, gettext
 
 from .db import SubmissionConflict, get_db, get_submission, insert_submission
 from .forms import StartForm, questions_form, valid_answers
 from .i18n import DEFAULT_LOCALE, LOCALES, best_language, select_locale
 from .instrument import Instrument
-from .scoring import Result
+from .scoring import DimensionScore, Result
 from .submissions import build_record, new_id, normalize_workshop
 
 bp = Blueprint("assessment", __name__)
@@ -170,6 +172,81 @@ def result(submission_id: str):
         abort(404)
     # The stored scores, not a new scoring: a result keeps the instrument version that scored it.
     return render_template("result.html", result=Result.from_dict(record["scores"]), record=record)
+
+
+def app_data() -> dict:
+    """What app.js needs, in the page's language: scoring data, and texts with their placeholders
+    left in (%(name)s, %(num)s) for the script to fill."""
+    inst = instrument()
+    raw = get_translations()
+    plural = {
+        "errors": (
+            "%(num)s question still needs an answer",
+            "%(num)s questions still need an answer",
+        ),
+        "dont_know": (
+            'You answered "I don\'t know" to %(num)s question. It counts like the lowest answer; finding out is a good first step.',
+            'You answered "I don\'t know" to %(num)s questions. They count like the lowest answer; finding out is a good first step.',
+        ),
+    }
+    strings = {
+        # Each language here has one plural form, or English's two (one / other).
+        **{f"{k}_one": raw.ungettext(*v, 1) for k, v in plural.items()},
+        **{f"{k}_other": raw.ungettext(*v, 2) for k, v in plural.items()},
+        "strongest": gettext("Strongest: %(name)s"),
+        "start_here": gettext("Start here: %(name)s"),
+        "out_of": gettext("%(score)s out of 100"),
+        "required": gettext("Please choose an answer."),
+        "scored_on": gettext("Scored with questionnaire version %(version)s on %(date)s."),
+        "saved": gettext("Your result is saved on this phone."),
+        "sending": gettext("Sending your result..."),
+        "sent": gettext("Your result has been sent. Thank you."),
+        "waiting": gettext(
+            "Not sent yet: there is no connection. It will be sent by itself when the phone is online."
+        ),
+        "conflict": gettext(
+            "This result was sent before with other answers, so it was not sent again."
+        ),
+        "rejected": gettext(
+            "The server did not accept this result. Download your answers and give the file to your trainer."
+        ),
+    }
+    return {
+        "instrument": inst.as_json(),
+        "levels": {
+            lv.key: {"name": gettext(lv.name), "description": gettext(lv.description)}
+            for lv in inst.levels
+        },
+        "dimensions": {
+            d.key: {"name": gettext(d.name), "levels": {k: gettext(v) for k, v in d.levels.items()}}
+            for d in inst.dimensions
+        },
+        "strings": strings,
+    }
+
+
+@bp.get("/<lang>/app")
+def app_page():
+    """The one-page assessment for phones with JavaScript; works offline once loaded."""
+    inst = instrument()
+    # The chart's rows, empty until app.js fills in the phone's own result.
+    blank = Result(
+        inst.version,
+        0,
+        inst.levels[0].key,
+        tuple(DimensionScore(d.key, 0, inst.levels[0].key, 0) for d in inst.dimensions),
+        inst.dimensions[0].key,
+        inst.dimensions[0].key,
+        0,
+    )
+    workshop = normalize_workshop(request.args.get("w"))
+    response = make_response(
+        render_template("app.html", data=app_data(), result=blank, workshop=workshop)
+    )
+    # Revalidated on every visit: unchanged, it costs a 304, and a new release is seen at once.
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response
 
 
 @bp.get("/<lang>/method")

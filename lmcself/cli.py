@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
 from .db import init_db
+from .fonts import build_fonts_command
 from .server import Server, lan_urls, server_options
 
 
@@ -66,3 +67,4 @@ def serve_command(
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(serve_command)
+    app.cli.add_command(build_fonts_command)

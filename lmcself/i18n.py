@@ -6,10 +6,12 @@ from datetime import date
 
 from babel import Locale
 from flask import Flask, g, request
-from flask_babel import Babel, format_date
+from flask_babel import Babel, format_date, format_decimal
+
+from .fonts import FONTS
 
 # The one list of locales the app serves, in the order the language switcher shows them.
-# URL code -> Babel locale identifier.
+# URL code -> Babel locale identifier (and catalog folder under lmcself/translations/).
 LOCALES: dict[str, str] = {"en": "en"}
 DEFAULT_LOCALE = "en"
 
@@ -19,8 +21,21 @@ def select_locale() -> str:
 
 
 def best_language() -> str:
-    """The URL language that best fits the browser's Accept-Language, or the default."""
-    return request.accept_languages.best_match(list(LOCALES), default=DEFAULT_LOCALE)
+    """The URL language that best fits the browser's Accept-Language, or the default.
+
+    Matched by primary subtag in the browser's order of preference: `my-MM, en;q=0.5` is Burmese
+    (werkzeug's best_match would prefer the exact `en` to the regional `my-MM`).
+    """
+    for tag, _quality in request.accept_languages:  # sorted by quality, highest first
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary in LOCALES:
+            return primary
+    return DEFAULT_LOCALE
+
+
+def html_lang(code: str) -> str:
+    """The BCP 47 tag for the page's lang attribute (zh_Hans -> zh-Hans)."""
+    return LOCALES.get(code, DEFAULT_LOCALE).replace("_", "-")
 
 
 def language_name(code: str) -> str:
@@ -37,5 +52,8 @@ def format_iso_date(value: str) -> str:
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
-    app.jinja_env.globals.update(LOCALES=LOCALES, language_name=language_name)
+    app.jinja_env.globals.update(
+        LOCALES=LOCALES, FONTS=FONTS, language_name=language_name, html_lang=html_lang
+    )
+    app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["format_iso_date"] = format_iso_date

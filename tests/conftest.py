@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -113,73 +112,107 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@dataclass
 class LiveServer:
-    url: str
-    log: Path
+    """`lmcself serve` in a subprocess on a free port and a temporary database; can stop and start."""
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database = directory / "live.db"
+        self.log = directory / "server.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> LiveServer:
+        env = {
+            **os.environ,
+            "LMCSELF_DATABASE": str(self.database),
+            "LMCSELF_SECRET_KEY": "live-test",
+        }
+        lmcself = shutil.which("lmcself", path=str(Path(sys.executable).parent)) or "lmcself"
+        with self.log.open("a") as log:
+            self.proc = subprocess.Popen(
+                [
+                    lmcself,
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    "2",
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/api/v1/instrument.json", timeout=1)
+                return self
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"server did not start:\n{self.log.read_text()}") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+    def rows(self, sql: str = "SELECT * FROM submissions", params=()) -> list[dict]:
+        import sqlite3
+
+        with sqlite3.connect(self.database) as db:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute(sql, params)]
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """The real server (`lmcself serve`) on a free port, on a temporary database."""
-    port = free_port()
-    instance = tmp_path_factory.mktemp("instance")
-    log = instance / "server.log"
-    env = {
-        **os.environ,
-        "LMCSELF_DATABASE": str(instance / "live.db"),
-        "LMCSELF_SECRET_KEY": "live-test",
-    }
-    lmcself = shutil.which("lmcself", path=str(Path(sys.executable).parent)) or "lmcself"
-    log_file = log.open("w")
-    proc = subprocess.Popen(
-        [lmcself, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/v1/instrument.json", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                log_file.close()
-                raise RuntimeError(f"server did not start:\n{log.read_text()}") from None
-            time.sleep(0.1)
-    yield LiveServer(url, log)
-    proc.terminate()
-    proc.wait(timeout=10)
-    log_file.close()
+    """The real server, shared by the browser tests that do not stop it."""
+    server = LiveServer(tmp_path_factory.mktemp("live")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_server(tmp_path) -> Iterator[LiveServer]:
+    """A server of this test's own, which the test may stop and start again."""
+    server = LiveServer(tmp_path).start()
+    yield server
+    server.stop()
 
 
 CHROMIUM = os.environ.get("LMCSELF_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
 
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
 @pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium driven by Playwright (Playwright's own browser download is not used)."""
+def playwright():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """Debian's Chromium driven by Playwright (Playwright's own browser download is not used)."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -188,6 +221,15 @@ def phone(browser):
     context = browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
     )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def old_phone(browser):
+    """A phone-sized page without JavaScript (old phones, proxy browsers): the server-rendered flow."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, java_script_enabled=False)
     page = context.new_page()
     yield page
     context.close()

@@ -1,0 +1,37 @@
+"""What the benchmarks share: the real server (`lmcself serve`) on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: Path, workers: int = 2) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "LMCSELF_DATABASE": str(db), "LMCSELF_SECRET_KEY": "bench"}
+    lmcself = str(Path(sys.executable).parent / "lmcself")
+    cmd = [lmcself, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "/api/v1/instrument.json", timeout=1)
+            return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start")

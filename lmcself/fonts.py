@@ -1,0 +1,81 @@
+"""Self-hosted web fonts for the scripts phones may lack: Khmer, Lao, Burmese, Thai.
+
+A phone without a Khmer font, or with a Zawgyi font posing as its Burmese system font, still shows
+correct text: each of these languages gets a Noto Sans (SIL Open Font License) subset as WOFF2,
+declared with `unicode-range` (Latin text keeps the phone's own font) and `font-display: swap`,
+and loaded only on pages in that language. `lmcself build-fonts` makes the subsets from Debian's
+fonts-noto-core; the WOFF2 files are committed under static/fonts/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+SOURCE_DIR = Path("/usr/share/fonts/truetype/noto")
+FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+WEIGHTS = {400: "Regular", 700: "Bold"}
+# Zero-width space and joiners (line breaking, shaping) and the dotted circle HarfBuzz shows for a
+# mark typed without its base.
+SHARED_RANGE = "U+200B-200D, U+25CC"
+
+
+@dataclass(frozen=True)
+class WebFont:
+    family: str
+    source: str
+    unicode_range: str
+
+    @property
+    def stem(self) -> str:
+        return self.family.lower().replace(" ", "-")
+
+    def file(self, weight: int) -> str:
+        return f"fonts/{self.stem}-{WEIGHTS[weight].lower()}.woff2"
+
+
+# By URL language code. The whole script block is kept: owners type free text in it too.
+FONTS: dict[str, WebFont] = {
+    "km": WebFont("Noto Sans Khmer", "NotoSansKhmer", f"U+1780-17FF, U+19E0-19FF, {SHARED_RANGE}"),
+    "lo": WebFont("Noto Sans Lao", "NotoSansLao", f"U+0E80-0EFF, {SHARED_RANGE}"),
+    "my": WebFont("Noto Sans Myanmar", "NotoSansMyanmar", f"U+1000-109F, {SHARED_RANGE}"),
+    "th": WebFont("Noto Sans Thai", "NotoSansThai", f"U+0E01-0E5B, {SHARED_RANGE}"),
+}
+
+
+def build_fonts(out_dir: Path = FONTS_DIR) -> list[tuple[Path, int]]:
+    """Subset every font and weight to WOFF2 in out_dir; return (path, bytes) for each."""
+    from fontTools import subset
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [(font, weight) for font in FONTS.values() for weight in WEIGHTS]
+    made = []
+    with click.progressbar(
+        jobs, label="subsetting fonts", item_show_func=lambda j: j and j[0].family
+    ) as bar:
+        for font, weight in bar:
+            source = SOURCE_DIR / f"{font.source}-{WEIGHTS[weight]}.ttf"
+            if not source.exists():
+                raise click.ClickException(f"{source} is missing: apt-get install fonts-noto-core")
+            target = out_dir / Path(font.file(weight)).name
+            options = subset.Options()
+            options.flavor = "woff2"
+            options.layout_features = ["*"]  # every shaping feature: marks, stacks, reordering
+            options.name_IDs = ["*"]  # keep the copyright and licence names
+            options.notdef_outline = True
+            ttfont = subset.load_font(str(source), options)
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=subset.parse_unicodes(font.unicode_range.replace(" ", "")))
+            subsetter.subset(ttfont)
+            subset.save_font(ttfont, str(target), options)
+            made.append((target, target.stat().st_size))
+    return made
+
+
+@click.command("build-fonts")
+def build_fonts_command() -> None:
+    """Make the WOFF2 font subsets in static/fonts/ from Debian's Noto fonts."""
+    for path, size in build_fonts():
+        click.echo(f"{path.name}: {size / 1024:.1f} KiB")

@@ -1,0 +1,397 @@
+/* lmcself on the phone: answers kept on the device as they are given, the score computed here,
+   and an outbox that sends each finished assessment exactly once when there is a connection.
+   Plain JavaScript, no dependencies. Runs on every page: it flushes the outbox, registers the
+   service worker where the origin allows it, and on the one-page app (/<lang>/app) runs the
+   questionnaire. */
+(function () {
+  "use strict";
+
+  /* ---- storage: IndexedDB, else localStorage, else memory (private modes, old browsers) ---- */
+  var store = (function () {
+    var memory = {}, local = null, dbPromise = null;
+    try { localStorage.setItem("lmc:test", "1"); localStorage.removeItem("lmc:test"); local = localStorage; } catch (e) { local = null; }
+    function open() {
+      if (!dbPromise) {
+        dbPromise = new Promise(function (resolve, reject) {
+          if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+          var request = indexedDB.open("lmcself", 1);
+          request.onupgradeneeded = function () { request.result.createObjectStore("kv"); };
+          request.onsuccess = function () { resolve(request.result); };
+          request.onerror = function () { reject(request.error); };
+        });
+      }
+      return dbPromise;
+    }
+    function run(mode, work) {
+      return open().then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var tx = db.transaction("kv", mode), request = work(tx.objectStore("kv"));
+          tx.oncomplete = function () { resolve(request.result); };
+          tx.onerror = tx.onabort = function () { reject(tx.error); };
+        });
+      });
+    }
+    function fallbackGet(key) {
+      var raw = local ? local.getItem("lmc:" + key) : memory[key];
+      return raw ? JSON.parse(raw) : undefined;
+    }
+    function fallbackSet(key, value) {
+      var raw = JSON.stringify(value);
+      if (local) local.setItem("lmc:" + key, raw); else memory[key] = raw;
+    }
+    return {
+      get: function (key) {
+        return run("readonly", function (s) { return s.get(key); })
+          .then(function (v) { return v === undefined ? fallbackGet(key) : v; }, function () { return fallbackGet(key); });
+      },
+      set: function (key, value) {
+        return run("readwrite", function (s) { return s.put(value, key); })
+          .catch(function () { fallbackSet(key, value); });
+      },
+      remove: function (key) {
+        if (local) local.removeItem("lmc:" + key);
+        delete memory[key];
+        return run("readwrite", function (s) { return s.delete(key); }).catch(function () {});
+      }
+    };
+  })();
+
+  /* A UUID made on the device. crypto.randomUUID needs a secure context; a workshop laptop on
+     http://192.168.x.x is not one, so build a version 4 UUID from getRandomValues. */
+  function uuid4() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (m, name) { return name in values ? String(values[name]) : m; });
+  }
+
+  /* ---- outbox: a finished assessment leaves the device only when the server confirms it ---- */
+  var apiUrl = "/api/v1/submissions", retryDelay = 0, retryTimer = null, flushing = null, onSync = function () {};
+
+  function flush() {
+    if (flushing) return flushing;
+    flushing = store.get("outbox").then(function (box) {
+      box = box || [];
+      return box.reduce(function (chain, item) {
+        return chain.then(function () { return send(item); });
+      }, Promise.resolve());
+    }).then(function () {
+      retryDelay = 0;
+    }, function () {
+      /* no connection or the server is down: try again later, backing off to five minutes */
+      retryDelay = Math.min(retryDelay ? retryDelay * 2 : 2000, 300000);
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(flush, retryDelay * (0.75 + Math.random() / 2));
+      onSync("waiting");
+    }).then(function () { flushing = null; }, function () { flushing = null; });
+    return flushing;
+  }
+
+  function send(item) {
+    onSync("sending", item.id);
+    return fetch(apiUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(item.payload),
+      cache: "no-store",
+      credentials: "same-origin"
+    }).then(function (response) {
+      if (response.status === 200 || response.status === 201) return done(item, "sent");
+      if (response.status === 409) return done(item, "conflict");
+      if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+        return done(item, "rejected");
+      }
+      throw new Error("server answered " + response.status);
+    });
+  }
+
+  function done(item, status) {
+    return store.get("outbox").then(function (box) {
+      box = (box || []).filter(function (x) { return x.id !== item.id; });
+      return store.set("outbox", box);
+    }).then(function () {
+      return store.get("results").then(function (results) {
+        results = results || {};
+        if (results[item.id]) { results[item.id].sync = status; return store.set("results", results); }
+      });
+    }).then(function () { onSync(status, item.id); });
+  }
+
+  function queue(payload) {
+    return store.get("outbox").then(function (box) {
+      box = box || [];
+      if (!box.some(function (x) { return x.id === payload.id; })) box.push({ id: payload.id, payload: payload });
+      return store.set("outbox", box);
+    });
+  }
+
+  window.addEventListener("online", function () { clearTimeout(retryTimer); flush(); });
+
+  /* ---- the one-page app ---- */
+  function runApp(root) {
+    var data = JSON.parse(document.getElementById("lmc-data").textContent);
+    var form = document.getElementById("assess"), resultView = document.getElementById("result");
+    var steps = Array.prototype.slice.call(form.querySelectorAll("section[data-step]"));
+    var lang = root.getAttribute("data-lang"), state = null;
+    apiUrl = root.getAttribute("data-api");
+    root.hidden = false;
+
+    function sectionOf(step) { return form.querySelector('section[data-step="' + step + '"]'); }
+    function questionKeys(section) {
+      var seen = {};
+      Array.prototype.forEach.call(section.querySelectorAll("input[type=radio]"), function (i) { seen[i.name] = true; });
+      return Object.keys(seen);
+    }
+    function contextKeys() { return questionKeys(sectionOf(0)); }
+    var lastStep = steps.length - 2; /* steps: start, 0 (context), 1..N (parts) */
+
+    function firstOpenStep() {
+      for (var n = 0; n <= lastStep; n++) {
+        var bucket = n === 0 ? state.context : state.answers;
+        if (questionKeys(sectionOf(n)).some(function (k) { return !(k in bucket); })) return n;
+      }
+      return lastStep + 1;
+    }
+
+    function save() { state.updated = new Date().toISOString(); return store.set("current", state); }
+
+    function show(step) {
+      steps.forEach(function (s) { s.hidden = s.getAttribute("data-step") !== String(step); });
+      resultView.hidden = true;
+      form.hidden = false;
+      if (step !== "start") {
+        var section = sectionOf(step), bucket = step === 0 ? state.context : state.answers;
+        Array.prototype.forEach.call(section.querySelectorAll("input[type=radio]"), function (input) {
+          input.checked = bucket[input.name] === input.value;
+        });
+        state.step = step;
+        save();
+        var heading = section.querySelector("h1");
+        if (heading && document.activeElement !== document.body) heading.focus();
+      }
+      window.scrollTo(0, 0);
+    }
+
+    function clearErrors(section) {
+      Array.prototype.forEach.call(section.querySelectorAll(".question.has-error"), function (q) {
+        q.classList.remove("has-error");
+        var p = q.querySelector("p.error");
+        if (p) p.remove();
+      });
+      section.querySelector(".error-summary").hidden = true;
+    }
+
+    function validate(section, bucket) {
+      clearErrors(section);
+      var missing = questionKeys(section).filter(function (k) { return !(k in bucket); });
+      if (!missing.length) return true;
+      var summary = section.querySelector(".error-summary"), list = summary.querySelector("ul");
+      summary.querySelector("h2").textContent = fill(data.strings[missing.length === 1 ? "errors_one" : "errors_other"], { num: missing.length });
+      list.textContent = "";
+      missing.forEach(function (key) {
+        var fieldset = document.getElementById("q-" + key), error = document.createElement("p");
+        fieldset.classList.add("has-error");
+        error.className = "error";
+        error.textContent = data.strings.required;
+        fieldset.querySelector("legend").after(error);
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = "#q-" + key;
+        a.textContent = fieldset.querySelector("legend").textContent;
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      summary.hidden = false;
+      summary.focus();
+      return false;
+    }
+
+    form.addEventListener("change", function (event) {
+      var input = event.target;
+      if (input.type !== "radio" || !state) return;
+      var bucket = contextKeys().indexOf(input.name) >= 0 ? state.context : state.answers;
+      bucket[input.name] = input.value;
+      save(); /* every answer is kept the moment it is given */
+    });
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var step = state.step, section = sectionOf(step);
+      if (!validate(section, step === 0 ? state.context : state.answers)) return;
+      if (step < lastStep) show(step + 1); else finish();
+    });
+
+    root.addEventListener("click", function (event) {
+      var action = event.target.getAttribute && event.target.getAttribute("data-action");
+      if (!action) return;
+      if (action === "start") {
+        var consent = document.getElementById("consent");
+        document.getElementById("consent-error").hidden = consent.checked;
+        if (!consent.checked) { consent.focus(); return; }
+        state = { id: uuid4(), workshop: root.getAttribute("data-workshop") || null, context: {}, answers: {}, step: 0, started: new Date().toISOString() };
+        if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
+        show(0);
+      } else if (action === "resume") {
+        show(Math.min(firstOpenStep(), lastStep));
+      } else if (action === "back") {
+        show(Math.max(state.step - 1, 0));
+      } else if (action === "download") {
+        download();
+      } else if (action === "new") {
+        state = null;
+        store.remove("current");
+        startScreen();
+      } else if (action === "last-result") {
+        store.get("last").then(function (id) { return store.get("results").then(function (r) { showResult(r[id]); }); });
+      }
+    });
+
+    function finish() {
+      var result = window.lmcScore(data.instrument, state.answers);
+      var payload = {
+        id: state.id,
+        instrument_version: data.instrument.version,
+        locale: lang,
+        context: state.context,
+        answers: state.answers,
+        workshop: state.workshop
+      };
+      var record = { payload: payload, result: result, date: new Date().toISOString().slice(0, 10), sync: "waiting" };
+      /* frozen from here: the outbox holds it, and a new assessment gets a new id */
+      store.get("results").then(function (results) {
+        results = results || {};
+        results[state.id] = record;
+        return store.set("results", results);
+      }).then(function () { return store.set("last", state.id); })
+        .then(function () { return queue(payload); })
+        .then(function () { return store.remove("current"); })
+        .then(function () { state = null; showResult(record); flush(); });
+    }
+
+    function showResult(record) {
+      var result = record.result, level = data.levels[result.level];
+      form.hidden = true;
+      resultView.hidden = false;
+      resultView.setAttribute("data-id", record.payload.id);
+      resultView.querySelector(".score .big").textContent = result.overall;
+      var levelLine = resultView.querySelector("p.level");
+      levelLine.className = "level level-" + result.level;
+      levelLine.textContent = level.name;
+      resultView.querySelector(".level-description").textContent = level.description;
+      result.dimensions.forEach(function (d) {
+        var row = resultView.querySelector('li[data-dim="' + d.key + '"]');
+        row.querySelector(".chart-score").textContent = d.score;
+        var svg = row.querySelector("svg");
+        svg.setAttribute("class", "chart-bar level-" + d.level);
+        svg.setAttribute("aria-label", fill(data.strings.out_of, { score: d.score }));
+        svg.querySelector(".bar").setAttribute("width", d.score);
+      });
+      var same = result.strongest === result.weakest;
+      resultView.querySelector(".same").hidden = !same;
+      [["strongest", "strongest", result.strongest], ["weakest", "start_here", result.weakest]].forEach(function (c) {
+        var card = resultView.querySelector(".card." + c[0]), dim = data.dimensions[c[2]];
+        var score = result.dimensions.filter(function (d) { return d.key === c[2]; })[0];
+        card.hidden = same;
+        card.querySelector("h3").textContent = fill(data.strings[c[1]], { name: dim.name });
+        card.querySelector("p").textContent = dim.levels[score.level];
+      });
+      var dk = resultView.querySelector(".dont-know");
+      dk.hidden = !result.dont_know;
+      dk.textContent = fill(data.strings[result.dont_know === 1 ? "dont_know_one" : "dont_know_other"], { num: result.dont_know });
+      var date = new Date(record.date + "T12:00:00");
+      var written = window.Intl ? new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "long" }).format(date) : record.date;
+      resultView.querySelector(".scored-on").textContent = fill(data.strings.scored_on, { version: result.version, date: written });
+      showSync(record.sync || "waiting");
+      window.scrollTo(0, 0);
+      resultView.querySelector("h1").focus();
+    }
+
+    function showSync(status) {
+      var line = resultView.querySelector(".sync");
+      line.textContent = data.strings[status] || "";
+      line.setAttribute("data-status", status);
+    }
+
+    onSync = function (status, id) {
+      if (!resultView.hidden && (!id || resultView.getAttribute("data-id") === id)) showSync(status);
+    };
+
+    function download() {
+      var id = resultView.getAttribute("data-id");
+      store.get("results").then(function (results) {
+        var record = results[id];
+        var blob = new Blob([JSON.stringify(record, null, 2)], { type: "application/json" });
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(blob);
+        a.download = "lmcself-" + record.date + "-" + id.slice(0, 8) + ".json";
+        document.body.appendChild(a);
+        a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      });
+    }
+
+    function startScreen() {
+      show("start");
+      var start = sectionOf("start");
+      start.querySelector(".resume").hidden = !state;
+      store.get("last").then(function (id) { start.querySelector(".last-result").hidden = !id; });
+    }
+
+    store.get("current").then(function (saved) {
+      state = saved || null;
+      var params = new URLSearchParams(location.search);
+      if (state) {
+        show(Math.min(typeof state.step === "number" ? state.step : firstOpenStep(), lastStep));
+      } else if (params.get("consent") === "1") {
+        document.getElementById("consent").checked = true;
+        sectionOf("start").querySelector('[data-action="start"]').click();
+      } else {
+        startScreen();
+      }
+    });
+  }
+
+  /* ---- every page ---- */
+  var app = document.getElementById("app");
+  if (app) runApp(app);
+
+  /* The landing page: with JavaScript, "Start" opens the one-page app that works offline. */
+  var startForm = document.querySelector("form[data-app-url]");
+  if (startForm) {
+    startForm.addEventListener("submit", function (event) {
+      var consent = startForm.querySelector("input[name=consent]");
+      if (!consent || !consent.checked) return; /* let the server say what is missing */
+      event.preventDefault();
+      var workshop = startForm.querySelector("input[name=workshop]");
+      var url = startForm.getAttribute("data-app-url") + "?consent=1";
+      if (workshop && workshop.value) url += "&w=" + encodeURIComponent(workshop.value);
+      location.href = url;
+    });
+  }
+
+  flush();
+
+  /* Reload while offline needs a service worker, which browsers allow only on HTTPS or localhost.
+     Everything else above works without it. */
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      if (!app) return;
+      /* keep what this language's app page needs: itself, its styles, scripts and font */
+      var urls = [location.pathname, "/api/v1/instrument.json"];
+      Array.prototype.forEach.call(document.querySelectorAll("link[rel=stylesheet], link[rel=preload], link[rel=icon], script[src]"), function (el) {
+        urls.push(el.getAttribute("href") || el.getAttribute("src"));
+      });
+      Array.prototype.forEach.call(document.querySelectorAll("style"), function (el) {
+        (el.textContent.match(/url\("([^"]+)"\)/g) || []).forEach(function (m) { urls.push(m.slice(5, -2)); });
+      });
+      registration.active.postMessage({ type: "precache", urls: urls });
+    }).catch(function () {});
+  }
+})();

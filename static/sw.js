@@ -1,0 +1,74 @@
+/* lmcself service worker: reload while offline, on HTTPS or localhost (browsers allow no service
+   worker elsewhere; the page itself keeps answers and the outbox without it).
+   - never touches anything but GET requests of this origin: submissions always reach the network;
+   - static files: cache first (their URLs carry a version, so a new release is new URLs);
+   - the one-page app and the instrument JSON: network first, the cached copy when offline;
+   - caches are named by version; activating a new version deletes the old ones. */
+var VERSION = "__VERSION__";
+var CACHE = "lmcself-" + VERSION;
+var APP_PAGE = /^\/[a-z]{2}\/app$/;
+
+self.addEventListener("install", function () {
+  self.skipWaiting(); /* no one is trapped on an old version */
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys().then(function (keys) {
+      return Promise.all(keys.filter(function (k) {
+        return k.indexOf("lmcself-") === 0 && k !== CACHE;
+      }).map(function (k) { return caches.delete(k); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+/* The page names what its language needs (the app page, styles, scripts, its font). */
+self.addEventListener("message", function (event) {
+  if (!event.data || event.data.type !== "precache") return;
+  event.waitUntil(
+    caches.open(CACHE).then(function (cache) { return cache.addAll(event.data.urls); })
+      .then(function () { if (event.source) event.source.postMessage({ type: "precached", version: VERSION }); })
+  );
+});
+
+function networkFirst(request, keep) {
+  return fetch(request).then(function (response) {
+    if (keep && response.ok) {
+      var copy = response.clone();
+      caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
+    }
+    return response;
+  }).catch(function () {
+    var url = new URL(request.url);
+    return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+      if (hit) return hit;
+      /* any page of a language, offline: that language's app page */
+      var lang = url.pathname.split("/")[1];
+      return caches.match("/" + lang + "/app").then(function (app) {
+        return app || Response.error();
+      });
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET") return;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(caches.match(request).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        if (response.ok) {
+          var copy = response.clone();
+          caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
+        }
+        return response;
+      });
+    }));
+  } else if (request.mode === "navigate") {
+    event.respondWith(networkFirst(request, APP_PAGE.test(url.pathname)));
+  } else if (url.pathname === "/api/v1/instrument.json") {
+    event.respondWith(networkFirst(request, true));
+  }
+});
