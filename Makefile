@@ -43,7 +43,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: \
 	  --sort-by-file -o lmcself/translations/messages.pot .
 	@if ls lmcself/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel update -i lmcself/translations/messages.pot -d lmcself/translations --no-fuzzy-matching; \
+	  $(BIN)/pybabel update -i lmcself/translations/messages.pot -d lmcself/translations --no-fuzzy-matching --ignore-obsolete; \
 	fi
 	$(MAKE) translations-compiled
 

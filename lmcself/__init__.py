@@ -11,6 +11,8 @@ from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import db, i18n
+from .catalog import DEFAULT_PATH as CATALOG_PATH
+from .catalog import load_catalog
 from .instrument import DEFAULT_PATH, default_instrument, load_instrument
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SECRET_KEY=None,
         DATABASE=os.path.join(app.instance_path, "lmcself.db"),
         INSTRUMENT_PATH=None,
+        CATALOG_PATH=None,
         # An owner may pause for hours between pages; the token is tied to the session anyway.
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
@@ -61,6 +64,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     path = app.config["INSTRUMENT_PATH"]
     app.extensions["instrument"] = (
         default_instrument() if path in (None, DEFAULT_PATH) else load_instrument(path)
+    )
+
+    # The catalog is checked at start-up too: a broken file stops the app with a clear message.
+    app.extensions["catalog"] = load_catalog(
+        app.config["CATALOG_PATH"] or CATALOG_PATH, instrument=app.extensions["instrument"]
     )
 
     db.init_app(app)

@@ -6,6 +6,7 @@ Works without JavaScript: plain forms, answers kept in the signed session cookie
 
 from __future__ import annotations
 
+from babel.dates import get_date_format, get_era_names, get_month_names
 from flask import (
     Blueprint,
     abort,
@@ -18,7 +19,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_translations, gettext
+from flask_babel import get_locale, get_translations, gettext
 
 from .db import SubmissionConflict, get_db, get_submission, insert_submission
 from .forms import StartForm, questions_form, valid_answers
@@ -211,8 +212,15 @@ def app_data() -> dict:
             "The server did not accept this result. Download your answers and give the file to your trainer."
         ),
     }
+    locale = get_locale()
     return {
         "instrument": inst.as_json(),
+        # Dates written as the server writes them (Babel's long format), not as the phone's ICU may.
+        "date": {
+            "pattern": get_date_format("long", locale=locale).pattern,
+            "months": [get_month_names("wide", locale=locale)[m] for m in range(1, 13)],
+            "era": get_era_names("abbreviated", locale=locale)[1],
+        },
         "levels": {
             lv.key: {"name": gettext(lv.name), "description": gettext(lv.description)}
             for lv in inst.levels

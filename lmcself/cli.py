@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
+from .catalog import check_catalog_command
 from .db import init_db
 from .fonts import build_fonts_command
 from .server import Server, lan_urls, server_options
@@ -68,3 +69,4 @@ def serve_command(
 def init_app(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(build_fonts_command)
+    app.cli.add_command(check_catalog_command)

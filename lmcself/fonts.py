@@ -45,31 +45,57 @@ FONTS: dict[str, WebFont] = {
 }
 
 
-def build_fonts(out_dir: Path = FONTS_DIR) -> list[tuple[Path, int]]:
-    """Subset every font and weight to WOFF2 in out_dir; return (path, bytes) for each."""
+# The language switcher names every language in its own script on every page, so that an owner
+# whose phone lacks the font can still find their language: a tiny face with just those glyphs.
+NAMES_FAMILY = "Language names"
+
+
+def names_file(code: str) -> str:
+    return f"fonts/names-{code}.woff2"
+
+
+def _subset(source: Path, target: Path, unicodes: list[int], text: str, small: bool) -> None:
     from fontTools import subset
 
+    if not source.exists():
+        raise click.ClickException(f"{source} is missing: apt-get install fonts-noto-core")
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]  # every shaping feature: marks, stacks, reordering
+    options.notdef_outline = True
+    # Keep the copyright, family and licence names (OFL); the names faces drop the rest and hinting.
+    options.name_IDs = [0, 1, 2, 13] if small else ["*"]
+    options.hinting = not small
+    ttfont = subset.load_font(str(source), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=unicodes, text=text)
+    subsetter.subset(ttfont)
+    subset.save_font(ttfont, str(target), options)
+
+
+def build_fonts(out_dir: Path = FONTS_DIR) -> list[tuple[Path, int]]:
+    """Subset every font and weight, and the language names, to WOFF2 in out_dir."""
+    from fontTools import subset
+
+    from .i18n import language_name
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [(font, weight) for font in FONTS.values() for weight in WEIGHTS]
+    jobs = [(code, weight) for code in FONTS for weight in (*WEIGHTS, None)]
     made = []
     with click.progressbar(
-        jobs, label="subsetting fonts", item_show_func=lambda j: j and j[0].family
+        jobs, label="subsetting fonts", item_show_func=lambda j: j and j[0]
     ) as bar:
-        for font, weight in bar:
-            source = SOURCE_DIR / f"{font.source}-{WEIGHTS[weight]}.ttf"
-            if not source.exists():
-                raise click.ClickException(f"{source} is missing: apt-get install fonts-noto-core")
-            target = out_dir / Path(font.file(weight)).name
-            options = subset.Options()
-            options.flavor = "woff2"
-            options.layout_features = ["*"]  # every shaping feature: marks, stacks, reordering
-            options.name_IDs = ["*"]  # keep the copyright and licence names
-            options.notdef_outline = True
-            ttfont = subset.load_font(str(source), options)
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(unicodes=subset.parse_unicodes(font.unicode_range.replace(" ", "")))
-            subsetter.subset(ttfont)
-            subset.save_font(ttfont, str(target), options)
+        for code, weight in bar:
+            font = FONTS[code]
+            if weight is None:  # the language's name, for the switcher
+                source = SOURCE_DIR / f"{font.source}-Regular.ttf"
+                target = out_dir / Path(names_file(code)).name
+                _subset(source, target, [], language_name(code), small=True)
+            else:
+                source = SOURCE_DIR / f"{font.source}-{WEIGHTS[weight]}.ttf"
+                target = out_dir / Path(font.file(weight)).name
+                unicodes = subset.parse_unicodes(font.unicode_range.replace(" ", ""))
+                _subset(source, target, unicodes, "", small=False)
             made.append((target, target.stat().st_size))
     return made
 

@@ -8,11 +8,15 @@ from babel import Locale
 from flask import Flask, g, request
 from flask_babel import Babel, format_date, format_decimal
 
-from .fonts import FONTS
+from .fonts import FONTS, NAMES_FAMILY, names_file
 
 # The one list of locales the app serves, in the order the language switcher shows them.
 # URL code -> Babel locale identifier (and catalog folder under lmcself/translations/).
-LOCALES: dict[str, str] = {"en": "en"}
+LOCALES: dict[str, str] = {
+    "km": "km",
+    "th": "th",
+    "en": "en",
+}
 DEFAULT_LOCALE = "en"
 
 
@@ -53,7 +57,12 @@ def format_iso_date(value: str) -> str:
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals.update(
-        LOCALES=LOCALES, FONTS=FONTS, language_name=language_name, html_lang=html_lang
+        LOCALES=LOCALES,
+        FONTS=FONTS,
+        NAMES_FAMILY=NAMES_FAMILY,
+        names_file=names_file,
+        language_name=language_name,
+        html_lang=html_lang,
     )
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["format_iso_date"] = format_iso_date

@@ -167,7 +167,7 @@ def _question_texts(prefix: str, q: Question) -> list[tuple[str, str]]:
     return out
 
 
-class _Reader:
+class DataReader:
     """Walks the parsed YAML, keeping the key path so that every error can name it."""
 
     def __init__(self, path: Path) -> None:
@@ -224,11 +224,10 @@ class _Reader:
             seen.add(k)
 
 
-def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
-    """Read and validate the instrument; raise InstrumentError naming the file and key."""
-    path = Path(path)
+def read_yaml(path: Path) -> Any:
+    """Parse a data file; a missing file or broken YAML is an InstrumentError naming the line."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InstrumentError(path, "(file)", f"cannot read: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
@@ -237,7 +236,13 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
         raise InstrumentError(
             path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"
         ) from exc
-    r = _Reader(path)
+
+
+def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
+    """Read and validate the instrument; raise InstrumentError naming the file and key."""
+    path = Path(path)
+    raw = read_yaml(path)
+    r = DataReader(path)
     top = r.mapping(raw, "(top)", {"version", "levels", "context", "dimensions", "actions"})
     version = top["version"]
     if not isinstance(version, str | int | float) or not str(version).strip():
@@ -255,7 +260,7 @@ def default_instrument() -> Instrument:
     return load_instrument(DEFAULT_PATH)
 
 
-def _levels(r: _Reader, raw: Any) -> tuple[Level, ...]:
+def _levels(r: DataReader, raw: Any) -> tuple[Level, ...]:
     items = r.seq(raw, "levels", len(LEVEL_KEYS), len(LEVEL_KEYS))
     levels = []
     for i, item in enumerate(items):
@@ -279,7 +284,7 @@ def _levels(r: _Reader, raw: Any) -> tuple[Level, ...]:
     return tuple(levels)
 
 
-def _context(r: _Reader, raw: Any) -> tuple[Question, ...]:
+def _context(r: DataReader, raw: Any) -> tuple[Question, ...]:
     items = r.seq(raw, "context", len(CONTEXT_KEYS), len(CONTEXT_KEYS))
     out = []
     for i, item in enumerate(items):
@@ -302,7 +307,7 @@ def _context(r: _Reader, raw: Any) -> tuple[Question, ...]:
     return tuple(out)
 
 
-def _actions(r: _Reader, raw: Any) -> dict[str, Action]:
+def _actions(r: DataReader, raw: Any) -> dict[str, Action]:
     out: dict[str, Action] = {}
     for i, item in enumerate(r.seq(raw, "actions")):
         m = r.mapping(item, f"actions[{i}]", {"key", "dimension", "horizon", "title", "detail"})
@@ -324,7 +329,7 @@ def _actions(r: _Reader, raw: Any) -> dict[str, Action]:
     return out
 
 
-def _dimensions(r: _Reader, raw: Any, actions: dict[str, Action]) -> tuple[Dimension, ...]:
+def _dimensions(r: DataReader, raw: Any, actions: dict[str, Action]) -> tuple[Dimension, ...]:
     dims = []
     used_actions: set[str] = set()
     question_keys: list[str] = []
@@ -359,7 +364,7 @@ def _dimensions(r: _Reader, raw: Any, actions: dict[str, Action]) -> tuple[Dimen
     return tuple(dims)
 
 
-def _question(r: _Reader, raw: Any, k: str, dkey: str, actions: dict[str, Action]) -> Question:
+def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Action]) -> Question:
     m = r.mapping(raw, k, {"key", "text", "options"}, {"help", "weight"})
     qkey = r.ident(m["key"], f"{k}.key")
     if not qkey.startswith(dkey + "_"):

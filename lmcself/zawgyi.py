@@ -40,7 +40,13 @@ def is_zawgyi(text: str) -> bool:
 
 
 def to_unicode(text: str) -> str:
-    """The text in Unicode Burmese if it was typed in Zawgyi; otherwise unchanged."""
+    """The text in Unicode Burmese if it was typed in Zawgyi; otherwise unchanged.
+
+    The detector misjudges some short Unicode texts as Zawgyi, so a conversion is kept only when
+    the detector reads its result as Unicode: real Zawgyi converts to clean Unicode, while
+    "converting" Unicode would mangle it into something that still looks like Zawgyi.
+    """
     if not text or not is_zawgyi(text):
         return text
-    return zg_to_unicode(text, force=True)
+    converted = zg_to_unicode(text, force=True)
+    return converted if zawgyi_probability(converted) < 1 - ZAWGYI_THRESHOLD else text

@@ -67,6 +67,20 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
+  /* An ISO date written with Babel's long pattern for the page's locale (d, M, y, G, 'text'),
+     so the phone writes dates as the server does, whatever its own ICU data. */
+  function formatDate(spec, iso) {
+    var parts = iso.split("-"), y = parts[0], m = +parts[1], d = +parts[2];
+    return spec.pattern.replace(/'([^']*)'|G+|y+|M+|d+/g, function (token, quoted) {
+      if (quoted !== undefined) return quoted;
+      if (token[0] === "G") return spec.era;
+      if (token[0] === "y") return y;
+      if (token[0] === "M") return token.length >= 3 ? spec.months[m - 1] : (token.length === 2 && m < 10 ? "0" : "") + m;
+      return (token.length === 2 && d < 10 ? "0" : "") + d;
+    });
+  }
+  window.lmcFormatDate = formatDate;
+
   function fill(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (m, name) { return name in values ? String(values[name]) : m; });
   }
@@ -303,8 +317,7 @@
       var dk = resultView.querySelector(".dont-know");
       dk.hidden = !result.dont_know;
       dk.textContent = fill(data.strings[result.dont_know === 1 ? "dont_know_one" : "dont_know_other"], { num: result.dont_know });
-      var date = new Date(record.date + "T12:00:00");
-      var written = window.Intl ? new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "long" }).format(date) : record.date;
+      var written = formatDate(data.date, record.date);
       resultView.querySelector(".scored-on").textContent = fill(data.strings.scored_on, { version: result.version, date: written });
       showSync(record.sync || "waiting");
       window.scrollTo(0, 0);

@@ -48,6 +48,18 @@ def instrument():
     return default_instrument()
 
 
+def assert_names_the_fault(load, path, key: str, problem: str) -> None:
+    """A broken data file fails with one error naming the file, the key and what is wrong."""
+    from lmcself.instrument import InstrumentError
+
+    with pytest.raises(InstrumentError) as info:
+        load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: "), message
+    assert key in info.value.key, message
+    assert problem in info.value.problem, message
+
+
 def csrf_token(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no CSRF token in the page"

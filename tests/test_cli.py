@@ -10,7 +10,7 @@ from lmcself.cli import main
 from lmcself.server import lan_urls
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-OWN_COMMANDS = ("init-db", "serve", "build-fonts")
+OWN_COMMANDS = ("init-db", "serve", "build-fonts", "check-catalog")
 
 
 def test_init_db_is_safe_to_run_twice(tmp_path, monkeypatch):

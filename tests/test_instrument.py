@@ -11,6 +11,8 @@ import yaml
 from lmcself import create_app
 from lmcself.instrument import DEFAULT_PATH, InstrumentError, load_instrument
 
+from .conftest import assert_names_the_fault
+
 RAW = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
 
 
@@ -120,12 +122,7 @@ CASES = {
 def test_a_broken_file_names_file_key_and_fault(tmp_path, case):
     change, key, problem = CASES[case]
     path = write(tmp_path, mutate(change))
-    with pytest.raises(InstrumentError) as info:
-        load_instrument(path)
-    message = str(info.value)
-    assert message.startswith(f"{path}: ")
-    assert key in info.value.key, message
-    assert problem in info.value.problem, message
+    assert_names_the_fault(load_instrument, path, key, problem)
 
 
 def test_invalid_yaml_and_missing_file(tmp_path):
