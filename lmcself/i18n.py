@@ -14,7 +14,11 @@ from .fonts import FONTS, NAMES_FAMILY, names_file
 # URL code -> Babel locale identifier (and catalog folder under lmcself/translations/).
 LOCALES: dict[str, str] = {
     "km": "km",
+    "lo": "lo",
+    "my": "my",
     "th": "th",
+    "vi": "vi",
+    "zh": "zh_Hans",
     "en": "en",
 }
 DEFAULT_LOCALE = "en"

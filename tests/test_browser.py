@@ -21,6 +21,15 @@ with (ROOT / "lmcself" / "translations" / "messages.pot").open("rb") as _f:
     ENGLISH = {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(_f) if m.id}
 
 
+def glossary_latin(code: str) -> set[str]:
+    """Latin words a language writes on purpose, as its glossary says ("App" in Chinese)."""
+    import yaml
+
+    path = ROOT / "lmcself" / "translations" / LOCALES[code] / "glossary.yaml"
+    terms = yaml.safe_load(path.read_text(encoding="utf-8"))["terms"] if path.exists() else []
+    return {w for t in terms for form in t["term"] for w in re.findall(r"[A-Za-z]+", form)}
+
+
 def same_in(code: str) -> set[str]:
     """Texts whose translation is the English word itself (a country's name in Vietnamese)."""
     path = ROOT / "lmcself" / "translations" / LOCALES[code] / "LC_MESSAGES" / "messages.po"
@@ -53,12 +62,17 @@ VISIBLE_TEXT = """() => {
 def english_left(page, code: str) -> list[str]:
     """Texts in the page's own language that are still English."""
     html_lang, same, found = LOCALES[code].replace("_", "-"), same_in(code), []
+    loanwords = glossary_latin(code) if code != "en" else set()
     for lang, text in page.evaluate(VISIBLE_TEXT):
         if lang != html_lang:
             continue  # the language switcher names each language in its own script
         if text in same:
             continue
-        latin_words = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) > 2 and not w.isupper()]
+        latin_words = [
+            w
+            for w in re.findall(r"[A-Za-z]+", text)
+            if len(w) > 2 and not w.isupper() and w not in loanwords
+        ]
         if (
             text in ENGLISH
             or ENGLISH_WORDS.search(text)
