@@ -6,9 +6,10 @@ from datetime import date
 
 from babel import Locale
 from flask import Flask, g, request
-from flask_babel import Babel, format_date, format_decimal
+from flask_babel import Babel, Domain, format_date, format_decimal, get_locale
 
 from .fonts import FONTS, NAMES_FAMILY, names_file
+from .linebreak import keep_syllables
 
 # The one list of locales the app serves, in the order the language switcher shows them.
 # URL code -> Babel locale identifier (and catalog folder under lmcself/translations/).
@@ -58,8 +59,25 @@ def format_iso_date(value: str) -> str:
     return format_date(date.fromisoformat(value), "long")
 
 
+class Catalogs(Domain):
+    """The app's gettext domain. Burmese texts get word joiners that keep syllables whole when
+    a line breaks (see linebreak.py), once per process, when the catalog is first loaded."""
+
+    def get_translations(self):
+        translations = super().get_translations()
+        if str(get_locale()) == "my" and not getattr(translations, "_syllables_kept", False):
+            catalog = translations._catalog  # gettext's own table, shared by every lookup
+            for key, text in catalog.items():
+                catalog[key] = keep_syllables(text)
+            translations._syllables_kept = True
+        return translations
+
+
 def init_app(app: Flask) -> None:
-    Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+    babel = Babel(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+    babel.domain_instance = Catalogs(domain="messages")
     app.jinja_env.globals.update(
         LOCALES=LOCALES,
         FONTS=FONTS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from babel.messages.pofile import read_po
 from lmcself.fonts import FONTS
 from lmcself.i18n import LOCALES
 from lmcself.instrument import default_instrument
+from lmcself.linebreak import FINAL_CONSONANT
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("LMCSELF_SCREENSHOTS")
@@ -82,6 +84,41 @@ def english_left(page, code: str) -> list[str]:
     return found
 
 
+LINE_STARTS = """() => {
+  const starts = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.parentElement.offsetParent) continue;
+    let top = null;
+    for (let i = 0; i < node.data.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const rect = range.getClientRects()[0];
+      if (!rect || !rect.width) continue;
+      if (top !== null && rect.top > top + 5) starts.push(node.data.slice(i, i + 4));
+      top = rect.top;
+    }
+  }
+  return starts;
+}"""
+
+
+def broken_syllables(page, code: str) -> list[str]:
+    """Lines that start inside a syllable: with a vowel sign or other mark, or (Burmese) with a
+    final consonant, which belongs to the syllable before it."""
+    bad = []
+    for start in page.evaluate(LINE_STARTS):
+        start = start.lstrip("\u2060\u200b")
+        if start and (
+            unicodedata.category(start[0]) in ("Mn", "Mc")
+            or (code == "my" and FINAL_CONSONANT.match(start))
+        ):
+            bad.append(start)
+    return bad
+
+
 def fonts_used(page, selector: str) -> list[dict]:
     """The fonts Chromium really drew the element's text with (DevTools protocol)."""
     cdp = page.context.new_cdp_session(page)
@@ -102,6 +139,7 @@ def check_page(page, code: str, name: str) -> None:
     if code != "en":
         assert english_left(page, code) == [], f"{code} {name}: English left on the page"
     if code in FONTS:
+        assert broken_syllables(page, code) == [], f"{code} {name}: a line breaks inside a syllable"
         family = FONTS[code].family
         page.evaluate("document.fonts.ready")
         loaded = page.evaluate(

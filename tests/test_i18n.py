@@ -157,3 +157,22 @@ def test_zawgyi_is_detected_and_converted():
 def test_text_that_is_not_zawgyi_is_left_alone(text):
     assert to_unicode(text) == text
     assert 0.0 <= zawgyi_probability(text) < 0.5
+
+
+def test_burmese_finals_are_joined_to_their_syllable():
+    from lmcself.linebreak import WORD_JOINER, keep_syllables
+
+    message = "မက်ဆေ့ချ်"  # "message": Chromium would break before its final consonants
+    joined = keep_syllables(message)
+    assert joined == f"မ{WORD_JOINER}က်ဆေ့{WORD_JOINER}ချ်"
+    assert keep_syllables(joined) == joined
+    assert keep_syllables("မင်္ဂလာ") == f"မ{WORD_JOINER}င်္ဂလာ"  # kinzi stays with its syllable
+    for text in ("ហាងលក់ទំនិញ", "ร้านค้า", "Mya Mya shop", ""):
+        assert keep_syllables(text) == text
+
+
+def test_burmese_pages_carry_the_joiners_and_others_do_not(client):
+    from lmcself.linebreak import WORD_JOINER
+
+    assert client.get("/my/method").text.count(WORD_JOINER) > 100
+    assert WORD_JOINER not in client.get("/km/method").text
