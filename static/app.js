@@ -154,7 +154,6 @@
     var steps = Array.prototype.slice.call(form.querySelectorAll("section[data-step]"));
     var lang = root.getAttribute("data-lang"), state = null;
     apiUrl = root.getAttribute("data-api");
-    root.hidden = false;
 
     function sectionOf(step) { return form.querySelector('section[data-step="' + step + '"]'); }
     function questionKeys(section) {
