@@ -40,10 +40,10 @@ format: $(VENV)/.installed
 
 # Extract every text (templates, code, the instrument's YAML), update and compile the catalogs.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-comments=TRANSLATORS: --no-wrap \
 	  --sort-by-file -o lmcself/translations/messages.pot .
 	@if ls lmcself/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel update -i lmcself/translations/messages.pot -d lmcself/translations --no-fuzzy-matching --ignore-obsolete; \
+	  $(BIN)/pybabel update -i lmcself/translations/messages.pot -d lmcself/translations --no-fuzzy-matching --ignore-obsolete --no-wrap; \
 	fi
 	$(MAKE) translations-compiled
 

@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     g,
+    get_template_attribute,
     make_response,
     redirect,
     render_template,
@@ -19,7 +20,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, get_translations, gettext
+from flask_babel import get_locale, gettext
 
 from .db import SubmissionConflict, get_db, get_submission, insert_submission
 from .forms import StartForm, questions_form, valid_answers
@@ -179,21 +180,13 @@ def app_data() -> dict:
     """What app.js needs, in the page's language: scoring data, and texts with their placeholders
     left in (%(name)s, %(num)s) for the script to fill."""
     inst = instrument()
-    raw = get_translations()
-    plural = {
-        "errors": (
-            "%(num)s question still needs an answer",
-            "%(num)s questions still need an answer",
-        ),
-        "dont_know": (
-            'You answered "I don\'t know" to %(num)s question. It counts like the lowest answer; finding out is a good first step.',
-            'You answered "I don\'t know" to %(num)s questions. They count like the lowest answer; finding out is a good first step.',
-        ),
+    counts = {
+        name: get_template_attribute("_counts.html", name) for name in ("missing", "dont_know")
     }
     strings = {
         # Each language here has one plural form, or English's two (one / other).
-        **{f"{k}_one": raw.ungettext(*v, 1) for k, v in plural.items()},
-        **{f"{k}_other": raw.ungettext(*v, 2) for k, v in plural.items()},
+        **{f"{k}_one": str(macro(1, "%(num)s")) for k, macro in counts.items()},
+        **{f"{k}_other": str(macro(2, "%(num)s")) for k, macro in counts.items()},
         "strongest": gettext("Strongest: %(name)s"),
         "start_here": gettext("Start here: %(name)s"),
         "out_of": gettext("%(score)s out of 100"),

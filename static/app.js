@@ -205,7 +205,7 @@
       var missing = questionKeys(section).filter(function (k) { return !(k in bucket); });
       if (!missing.length) return true;
       var summary = section.querySelector(".error-summary"), list = summary.querySelector("ul");
-      summary.querySelector("h2").textContent = fill(data.strings[missing.length === 1 ? "errors_one" : "errors_other"], { num: missing.length });
+      summary.querySelector("h2").textContent = fill(data.strings[missing.length === 1 ? "missing_one" : "missing_other"], { num: missing.length });
       list.textContent = "";
       missing.forEach(function (key) {
         var fieldset = document.getElementById("q-" + key), error = document.createElement("p");
@@ -274,7 +274,8 @@
         answers: state.answers,
         workshop: state.workshop
       };
-      var record = { payload: payload, result: result, date: new Date().toISOString().slice(0, 10), sync: "waiting" };
+      /* "saved" until the server confirms; "waiting" only once a send has failed */
+      var record = { payload: payload, result: result, date: new Date().toISOString().slice(0, 10), sync: "saved" };
       /* frozen from here: the outbox holds it, and a new assessment gets a new id */
       store.get("results").then(function (results) {
         results = results || {};
@@ -318,7 +319,7 @@
       dk.textContent = fill(data.strings[result.dont_know === 1 ? "dont_know_one" : "dont_know_other"], { num: result.dont_know });
       var written = formatDate(data.date, record.date);
       resultView.querySelector(".scored-on").textContent = fill(data.strings.scored_on, { version: result.version, date: written });
-      showSync(record.sync || "waiting");
+      showSync(record.sync || "saved");
       window.scrollTo(0, 0);
       resultView.querySelector("h1").focus();
     }

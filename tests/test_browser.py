@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ with (ROOT / "lmcself" / "translations" / "messages.pot").open("rb") as _f:
     ENGLISH = {(m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(_f) if m.id}
 
 
+@cache
 def glossary_latin(code: str) -> set[str]:
     """Latin words a language writes on purpose, as its glossary says ("App" in Chinese)."""
     import yaml
@@ -32,6 +34,7 @@ def glossary_latin(code: str) -> set[str]:
     return {w for t in terms for form in t["term"] for w in re.findall(r"[A-Za-z]+", form)}
 
 
+@cache
 def same_in(code: str) -> set[str]:
     """Texts whose translation is the English word itself (a country's name in Vietnamese)."""
     path = ROOT / "lmcself" / "translations" / LOCALES[code] / "LC_MESSAGES" / "messages.po"
@@ -129,6 +132,14 @@ def fonts_used(page, selector: str) -> list[dict]:
     fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
     cdp.detach()
     return fonts
+
+
+STATUS_LOG = """() => {
+  window.statusLog = [];
+  const line = document.querySelector('#result .sync');
+  new MutationObserver(() => window.statusLog.push(line.dataset.status))
+    .observe(line, { attributes: true, attributeFilter: ['data-status'] });
+}"""
 
 
 def check_page(page, code: str, name: str) -> None:
@@ -247,9 +258,14 @@ def test_the_one_page_app(live_server, phone, code):
             check_page(page, code, "12-app-error")
         for i, q in enumerate(dim.questions):
             choose(page, q, (n + i) % len([o for o in q.options if not o.dont_know]))
+        if n == len(instrument.dimensions):
+            page.evaluate(STATUS_LOG)
         page.locator(section + " button[type=submit]").click()
     page.wait_for_selector("#result:not([hidden])")
     page.wait_for_function("document.querySelector('#result .sync').dataset.status === 'sent'")
+    # Online, the owner never reads "no connection": saved on the phone, then sending, then sent.
+    statuses = page.evaluate("window.statusLog")
+    assert statuses[0] == "saved" and statuses[-1] == "sent" and "waiting" not in statuses, statuses
     submission_id = page.locator("#result").get_attribute("data-id")
     stored = live_server.rows(
         "SELECT overall, locale FROM submissions WHERE id = ?", [submission_id]

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from lmcself.instrument import default_instrument
+from lmcself.instrument import CONTEXT_KEYS, default_instrument
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
@@ -62,10 +62,7 @@ def post_again(server, row: dict) -> int:
         "id": row["id"],
         "instrument_version": row["instrument_version"],
         "locale": row["locale"],
-        "context": {
-            k: row[k]
-            for k in ("country", "sector", "size", "years", "women_led", "region", "cross_border")
-        },
+        "context": {k: row[k] for k in CONTEXT_KEYS},
         "answers": json.loads(row["answers"]),
         "workshop": row["workshop"],
     }
