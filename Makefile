@@ -3,14 +3,16 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Debian packages: Chromium for the browser tests; Noto fonts so pages and screenshots shape
-# every script; python3-venv where the system Python lacks venv.
-APT_PACKAGES := chromium fonts-noto-core fonts-noto-cjk
+# Debian packages: Chromium for the browser tests; Noto fonts so pages, screenshots and PDFs shape
+# every script; Pango and HarfBuzz's subsetter for WeasyPrint (without libharfbuzz-subset0 a
+# Chinese PDF takes seconds); poppler-utils for the PDF tests; python3-venv where needed.
+APT_PACKAGES := chromium fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+  libharfbuzz-subset0 poppler-utils
 PORT ?= 8000
 
 .PHONY: run test bench lint format translations system-deps clean
 
-run: $(VENV)/.installed translations-compiled
+run: system-deps $(VENV)/.installed translations-compiled
 	$(BIN)/lmcself init-db
 	$(BIN)/lmcself serve --port $(PORT)
 

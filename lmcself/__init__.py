@@ -33,6 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE=os.path.join(app.instance_path, "lmcself.db"),
         INSTRUMENT_PATH=None,
         CATALOG_PATH=None,
+        # The address printed on plans (re-entry QR code); by default the one the request came to.
+        PUBLIC_URL=None,
         # An owner may pause for hours between pages; the token is tied to the session anyway.
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
@@ -76,10 +78,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
 
-    from . import api, assessment, cli, pwa
+    from . import api, assessment, cli, plan_views, pwa
 
     app.register_blueprint(assessment.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(plan_views.bp)
     csrf.exempt(api.bp)
     pwa.init_app(app)
     cli.init_app(app)

@@ -24,7 +24,7 @@ from flask_babel import get_locale, gettext
 
 from .db import SubmissionConflict, get_db, get_submission, insert_submission
 from .forms import StartForm, questions_form, valid_answers
-from .i18n import DEFAULT_LOCALE, LOCALES, best_language, select_locale
+from .i18n import best_language, register_language_in_url, select_locale
 from .instrument import Instrument
 from .scoring import DimensionScore, Result
 from .submissions import build_record, new_id, normalize_workshop
@@ -37,19 +37,7 @@ def instrument() -> Instrument:
     return current_app.extensions["instrument"]
 
 
-@bp.url_value_preprocessor
-def pull_lang(endpoint, values):
-    if values and "lang" in values:
-        lang = values.pop("lang")
-        if lang not in LOCALES:
-            abort(404)
-        g.lang = lang
-
-
-@bp.url_defaults
-def add_lang(endpoint, values):
-    if "lang" not in values and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
-        values["lang"] = g.get("lang", DEFAULT_LOCALE)
+register_language_in_url(bp)
 
 
 @bp.get("/")
@@ -90,7 +78,8 @@ def landing():
             {
                 "id": new_id(),
                 "workshop": normalize_workshop(form.workshop.data),
-                "context": {},
+                # Business details of last time, when the owner came back with a re-entry code.
+                "context": session.pop("prefill", {}),
                 "answers": {},
             }
         )

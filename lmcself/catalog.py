@@ -15,19 +15,17 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from .instrument import QUESTIONS_DIR, DataReader, Instrument, default_instrument, read_yaml
+from .instrument import (
+    QUESTIONS_DIR,
+    TOOL_KINDS,
+    DataReader,
+    Instrument,
+    default_instrument,
+    read_yaml,
+)
 
 DEFAULT_PATH = QUESTIONS_DIR / "catalog.yaml"
-KINDS = (
-    "qr_standard",
-    "wallet",
-    "bank_app",
-    "marketplace",
-    "social_commerce",
-    "delivery",
-    "program",
-    "compliance",
-)
+KINDS = TOOL_KINDS
 CONFIDENCE = ("high", "med", "low")
 SOURCE_DATE_RE = re.compile(r"^(n\.d\.|\d{4}(-\d{2}(-\d{2})?)?)$")
 URL_RE = re.compile(r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")
@@ -48,11 +46,14 @@ class Tool:
     confidence: str
     cost: str = ""
     bring: str = ""
+    translate_name: bool = False
 
 
 @dataclass(frozen=True)
 class Note:
-    country: str
+    """A documented figure or program from the region; `countries` are where it happened."""
+
+    countries: tuple[str, ...]
     dimension: str
     text: str
     source: str
@@ -82,6 +83,18 @@ class Catalog:
             if t.country == country and (dimension is None or dimension in t.dimensions)
         ]
 
+    def texts(self) -> list[tuple[str, str]]:
+        """(key path, English text) for every translatable text; tool names stay as they are."""
+        out: list[tuple[str, str]] = []
+        for t in self.tools:
+            k = f"countries.{t.country}.tools.{t.key}"
+            out += [(f"{k}.name", t.name)] if t.translate_name else []
+            out += [(f"{k}.what", t.what)]
+            out += [(f"{k}.{f}", getattr(t, f)) for f in ("cost", "bring") if getattr(t, f)]
+        out += [(f"notes.{'-'.join(n.countries)}.{n.dimension}", n.text) for n in self.notes]
+        out += [(f"cross_border.{'-'.join(x.countries)}", x.text) for x in self.cross_border]
+        return out
+
     def due_for_check(self, today: date) -> list[Tool]:
         """Tools last checked more than 12 months before today, oldest first."""
         return sorted(
@@ -110,7 +123,10 @@ def load_catalog(path: Path | str = DEFAULT_PATH, instrument: Instrument | None 
     dimensions = {d.key for d in instrument.dimensions}
     r = DataReader(path)
     top = r.mapping(
-        read_yaml(path), "(top)", {"version", "countries", "cross_border", "do_not_recommend"}
+        read_yaml(path),
+        "(top)",
+        {"version", "countries", "cross_border", "do_not_recommend"},
+        {"regional_notes"},
     )
     per_country = r.mapping(top["countries"], "countries", set(countries))
     tools: list[Tool] = []
@@ -133,7 +149,7 @@ def load_catalog(path: Path | str = DEFAULT_PATH, instrument: Instrument | None 
                     "last_checked",
                     "confidence",
                 },
-                {"cost", "bring"},
+                {"cost", "bring", "translate_name"},
             )
             k = f"countries.{country}.tools.{r.ident(m['key'], f'{k}.key')}"
             if m["kind"] not in KINDS:
@@ -159,6 +175,7 @@ def load_catalog(path: Path | str = DEFAULT_PATH, instrument: Instrument | None 
                     m["confidence"],
                     r.text(m["cost"], f"{k}.cost") if "cost" in m else "",
                     r.text(m["bring"], f"{k}.bring") if "bring" in m else "",
+                    m.get("translate_name") is True,
                 )
             )
         for i, raw in enumerate(r.seq(c.get("notes", []), f"countries.{country}.notes", 0)):
@@ -167,8 +184,19 @@ def load_catalog(path: Path | str = DEFAULT_PATH, instrument: Instrument | None 
             if m["dimension"] not in dimensions:
                 raise r.fail(f"{k}.dimension", f"unknown dimension {m['dimension']!r}")
             notes.append(
-                Note(country, m["dimension"], r.text(m["text"], f"{k}.text"), *_source(r, m, k))
+                Note((country,), m["dimension"], r.text(m["text"], f"{k}.text"), *_source(r, m, k))
             )
+    for i, raw in enumerate(r.seq(top.get("regional_notes", []), "regional_notes", 0)):
+        k = f"regional_notes[{i}]"
+        m = r.mapping(raw, k, {"countries", "dimension", "text", "source", "source_date"})
+        where = r.seq(m["countries"], f"{k}.countries", 2)
+        if any(c not in countries for c in where):
+            raise r.fail(f"{k}.countries", f"expected countries of {countries}")
+        if m["dimension"] not in dimensions:
+            raise r.fail(f"{k}.dimension", f"unknown dimension {m['dimension']!r}")
+        notes.append(
+            Note(tuple(where), m["dimension"], r.text(m["text"], f"{k}.text"), *_source(r, m, k))
+        )
     r.unique([t.key for t in tools], "countries.tools")
     links = []
     for i, raw in enumerate(r.seq(top["cross_border"], "cross_border", 0)):
@@ -201,7 +229,7 @@ def _refuse_banned(r: DataReader, banned, tools, notes, links) -> None:
         places += [
             (f"countries.{t.country}.tools.{t.key}", f"{t.name} {t.what} {t.cost} {t.bring}")
         ]
-    places += [(f"countries.{n.country}.notes", n.text) for n in notes]
+    places += [(f"notes.{'-'.join(n.countries)}", n.text) for n in notes]
     places += [(f"cross_border.{'-'.join(x.countries)}", x.text) for x in links]
     for name, _country, reason in banned:
         pattern = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)

@@ -12,6 +12,7 @@ from . import create_app
 from .catalog import check_catalog_command
 from .db import init_db
 from .fonts import build_fonts_command
+from .plans_command import pdf_command
 from .server import Server, lan_urls, server_options
 
 
@@ -70,3 +71,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(build_fonts_command)
     app.cli.add_command(check_catalog_command)
+    app.cli.add_command(pdf_command)

@@ -18,6 +18,8 @@ import click
 import sqlite_utils
 from flask import Flask, current_app, g
 
+from .plan import reentry_code
+
 SUBMISSION_COLUMNS = (
     "id",
     "instrument_version",
@@ -101,8 +103,20 @@ def _create_submissions(db: sqlite_utils.Database) -> None:
     db["submissions"].create_index(["workshop"])
 
 
+def _add_reentry(db: sqlite_utils.Database) -> None:
+    """The re-entry code printed on a plan, made from the id (plan.reentry_code), indexed."""
+    db["submissions"].add_column("reentry", str)
+    for (submission_id,) in db.execute("SELECT id FROM submissions").fetchall():
+        db.execute(
+            "UPDATE submissions SET reentry = ? WHERE id = ?",
+            [reentry_code(submission_id), submission_id],
+        )
+    db["submissions"].create_index(["reentry"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_submissions", _create_submissions),
+    ("0002_reentry", _add_reentry),
 ]
 
 
@@ -136,6 +150,7 @@ def insert_submission(db: sqlite_utils.Database, record: dict) -> Inserted:
         if not isinstance(row[key], str):
             row[key] = json.dumps(row[key], sort_keys=True, ensure_ascii=False)
     row["content_hash"] = content_hash(row)
+    row["reentry"] = reentry_code(row["id"])
     names = ", ".join(row)
     marks = ", ".join(f":{c}" for c in row)
     with _write_lock, db.conn:
@@ -162,6 +177,11 @@ def get_submission(db: sqlite_utils.Database, submission_id: str) -> dict | None
     record["answers"] = json.loads(record["answers"])
     record["scores"] = json.loads(record["scores"])
     return record
+
+
+def find_by_reentry(db: sqlite_utils.Database, code: str) -> dict | None:
+    row = db.execute("SELECT id FROM submissions WHERE reentry = ? LIMIT 1", [code]).fetchone()
+    return get_submission(db, row[0]) if row else None
 
 
 def init_db() -> list[str]:

@@ -1,4 +1,4 @@
-"""A Babel extractor for the instrument's YAML, so that translators see its texts in the catalogs.
+"""A Babel extractor for the YAML data (instrument and catalog), so translators see its texts.
 
 Each message carries a translator comment naming its key (for example
 `dimensions.payments.payments_qr.options.scan`), so a translator knows where the text appears.
@@ -11,6 +11,7 @@ from typing import IO
 
 import yaml
 
+from .catalog import load_catalog
 from .instrument import load_instrument
 
 
@@ -32,8 +33,12 @@ def _scalar_lines(text: str) -> dict[str, int]:
 def extract_instrument(
     fileobj: IO[bytes], keywords, comment_tags, options
 ) -> Iterator[tuple[int, str, str, list[str]]]:
-    """Babel extractor: yields (line, function, message, comments) for every instrument text."""
-    instrument = load_instrument(fileobj.name)
+    """Babel extractor: yields (line, function, message, comments) for every text of the
+    instrument or, for a file named catalog.yaml, of the country catalog."""
+    if fileobj.name.endswith("catalog.yaml"):
+        data = load_catalog(fileobj.name)
+    else:
+        data = load_instrument(fileobj.name)
     lines = _scalar_lines(fileobj.read().decode("utf-8"))
-    for key, text in instrument.texts():
+    for key, text in data.texts():
         yield lines.get(text, 0), "gettext", text, [f"TRANSLATORS: {key}"]

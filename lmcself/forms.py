@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField
+from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length, ValidationError
 
 from .instrument import Question
+from .plan import normalize_reentry
+from .zawgyi import to_unicode
 
 ANSWER_REQUIRED = _l("Please choose an answer.")
 NOT_AN_OPTION = _l("Please choose one of the answers shown.")
@@ -55,3 +58,46 @@ def valid_answers(form: FlaskForm, questions: tuple[Question, ...]) -> dict[str,
         if value and q.option(value) is not None:
             out[q.key] = value
     return out
+
+
+NAME_MAX = 80
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_name(value: str | None) -> str:
+    """One line of Unicode text: Zawgyi Burmese converted, control characters and runs of
+    spaces removed. (Escaping is the template's: Jinja escapes everything it prints.)"""
+    if not value:
+        return ""
+    return " ".join(to_unicode(CONTROL_CHARS.sub(" ", value)).split())
+
+
+class PlanForm(FlaskForm):
+    """The business name printed on the PDF: optional, never stored."""
+
+    business_name = StringField(
+        filters=[clean_name],
+        validators=[
+            Length(
+                max=NAME_MAX,
+                message=_l("Please use at most %(max)d characters.", max=NAME_MAX),
+            )
+        ],
+    )
+
+
+def _canonical_code(value: str | None) -> str | None:
+    return normalize_reentry(value) or value if value else value
+
+
+class ReentryForm(FlaskForm):
+    code = StringField(
+        filters=[_canonical_code],
+        validators=[InputRequired(message=_l("Please type the code from your plan."))],
+    )
+
+    def validate_code(self, field) -> None:
+        if normalize_reentry(field.data or "") is None:
+            raise ValidationError(
+                _l("A code has 12 letters and digits, for example 7K2D-9QXM-4BT1.")
+            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from babel import Locale
-from flask import Flask, g, request
+from flask import Blueprint, Flask, abort, current_app, g, request
 from flask_babel import Babel, Domain, format_date, format_decimal, get_locale
 
 from .fonts import FONTS, NAMES_FAMILY, names_file
@@ -23,6 +23,24 @@ LOCALES: dict[str, str] = {
     "en": "en",
 }
 DEFAULT_LOCALE = "en"
+
+
+def register_language_in_url(bp: Blueprint) -> None:
+    """The blueprint's routes start with /<lang>/: an unknown language is a 404, and url_for
+    keeps the current language unless told otherwise."""
+
+    @bp.url_value_preprocessor
+    def pull_lang(endpoint, values):
+        if values and "lang" in values:
+            lang = values.pop("lang")
+            if lang not in LOCALES:
+                abort(404)
+            g.lang = lang
+
+    @bp.url_defaults
+    def add_lang(endpoint, values):
+        if "lang" not in values and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = g.get("lang", DEFAULT_LOCALE)
 
 
 def select_locale() -> str:

@@ -21,6 +21,17 @@ DEFAULT_PATH = QUESTIONS_DIR / "instrument.yaml"
 LEVEL_KEYS = ("starting", "emerging", "growing", "leading")
 CONTEXT_KEYS = ("country", "sector", "size", "years", "women_led", "region", "cross_border")
 HORIZONS = (30, 60, 90)
+# Kinds of tool in the country catalog; an action or a gap names the kinds that help with it.
+TOOL_KINDS = (
+    "qr_standard",
+    "wallet",
+    "bank_app",
+    "marketplace",
+    "social_commerce",
+    "delivery",
+    "program",
+    "compliance",
+)
 TOP_POINTS = 4
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
@@ -86,6 +97,25 @@ class Action:
     horizon: int
     title: str
     detail: str
+    tools: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A combination of answers worth a warning of its own (e.g. sells online, takes only cash).
+
+    `when` maps question or context keys to the options that trigger it; all must hold.
+    """
+
+    key: str
+    dimension: str
+    when: dict[str, tuple[str, ...]]
+    title: str
+    detail: str
+    tools: tuple[str, ...] = ()
+
+    def applies(self, answers: dict[str, str]) -> bool:
+        return all(answers.get(q) in options for q, options in self.when.items())
 
 
 @dataclass(frozen=True)
@@ -95,6 +125,7 @@ class Instrument:
     context: tuple[Question, ...]
     dimensions: tuple[Dimension, ...]
     actions: dict[str, Action]
+    gaps: tuple[Gap, ...] = ()
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -131,6 +162,8 @@ class Instrument:
                 out += _question_texts(f"dimensions.{d.key}.{q.key}", q)
         for a in self.actions.values():
             out += [(f"actions.{a.key}.title", a.title), (f"actions.{a.key}.detail", a.detail)]
+        for gap in self.gaps:
+            out += [(f"gaps.{gap.key}.title", gap.title), (f"gaps.{gap.key}.detail", gap.detail)]
         return out
 
     def as_json(self) -> dict[str, Any]:
@@ -243,7 +276,9 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
     path = Path(path)
     raw = read_yaml(path)
     r = DataReader(path)
-    top = r.mapping(raw, "(top)", {"version", "levels", "context", "dimensions", "actions"})
+    top = r.mapping(
+        raw, "(top)", {"version", "levels", "context", "dimensions", "actions"}, {"gaps"}
+    )
     version = top["version"]
     if not isinstance(version, str | int | float) or not str(version).strip():
         raise r.fail("version", "expected a version text such as '1.0'")
@@ -251,7 +286,8 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
     context = _context(r, top["context"])
     actions = _actions(r, top["actions"])
     dimensions = _dimensions(r, top["dimensions"], actions)
-    return Instrument(str(version), levels, context, dimensions, actions)
+    gaps = _gaps(r, top.get("gaps", []), context, dimensions)
+    return Instrument(str(version), levels, context, dimensions, actions, gaps)
 
 
 @cache
@@ -310,7 +346,9 @@ def _context(r: DataReader, raw: Any) -> tuple[Question, ...]:
 def _actions(r: DataReader, raw: Any) -> dict[str, Action]:
     out: dict[str, Action] = {}
     for i, item in enumerate(r.seq(raw, "actions")):
-        m = r.mapping(item, f"actions[{i}]", {"key", "dimension", "horizon", "title", "detail"})
+        m = r.mapping(
+            item, f"actions[{i}]", {"key", "dimension", "horizon", "title", "detail"}, {"tools"}
+        )
         key = r.ident(m["key"], f"actions[{i}].key")
         k = f"actions.{key}"
         if key in out:
@@ -325,8 +363,52 @@ def _actions(r: DataReader, raw: Any) -> dict[str, Action]:
             m["horizon"],
             r.text(m["title"], f"{k}.title"),
             r.text(m["detail"], f"{k}.detail"),
+            _tool_kinds(r, m.get("tools", []), f"{k}.tools"),
         )
     return out
+
+
+def _tool_kinds(r: DataReader, raw: Any, k: str) -> tuple[str, ...]:
+    kinds = r.seq(raw, k, 0)
+    unknown = [x for x in kinds if x not in TOOL_KINDS]
+    if unknown:
+        raise r.fail(k, f"unknown tool kind {unknown[0]!r} (kinds: {', '.join(TOOL_KINDS)})")
+    return tuple(kinds)
+
+
+def _gaps(r: DataReader, raw: Any, context, dimensions) -> tuple[Gap, ...]:
+    questions = {q.key: q for q in context} | {q.key: q for d in dimensions for q in d.questions}
+    dim_keys = {d.key for d in dimensions}
+    out = []
+    for i, item in enumerate(r.seq(raw, "gaps", 0)):
+        m = r.mapping(
+            item, f"gaps[{i}]", {"key", "dimension", "when", "title", "detail"}, {"tools"}
+        )
+        k = f"gaps.{r.ident(m['key'], f'gaps[{i}].key')}"
+        if m["dimension"] not in dim_keys:
+            raise r.fail(f"{k}.dimension", f"unknown dimension {m['dimension']!r}")
+        when = r.mapping(m["when"], f"{k}.when", set(), set(questions))
+        if len(when) < 2:
+            raise r.fail(f"{k}.when", "a gap combines at least two answers")
+        conditions = {}
+        for qkey, options in when.items():
+            options = [str(o) for o in r.seq(options, f"{k}.when.{qkey}")]
+            bad = [o for o in options if questions[qkey].option(o) is None]
+            if bad:
+                raise r.fail(f"{k}.when.{qkey}", f"unknown option {bad[0]!r}")
+            conditions[qkey] = tuple(options)
+        out.append(
+            Gap(
+                m["key"],
+                m["dimension"],
+                conditions,
+                r.text(m["title"], f"{k}.title"),
+                r.text(m["detail"], f"{k}.detail"),
+                _tool_kinds(r, m.get("tools", []), f"{k}.tools"),
+            )
+        )
+    r.unique([g.key for g in out], "gaps")
+    return tuple(out)
 
 
 def _dimensions(r: DataReader, raw: Any, actions: dict[str, Action]) -> tuple[Dimension, ...]:
