@@ -9,6 +9,7 @@ fonts-noto-core; the WOFF2 files are committed under static/fonts/.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,10 +93,8 @@ def cjk_characters() -> set[str]:
     chars = set()
     for hi in range(0xB0, 0xD8):  # GB 2312 level 1
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):  # unassigned codes in the row
                 chars.add(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     chars.update(map(chr, range(0x3000, 0x3040)))  # CJK symbols and punctuation
     chars.update(map(chr, range(0xFF00, 0xFF66)))  # full-width forms
     from babel.messages.pofile import read_po
