@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from flask import current_app, g
+from flask.cli import with_appcontext
 
 from .db import get_db, get_submission
 from .i18n import DEFAULT_LOCALE, LOCALES
@@ -35,6 +36,7 @@ URL_CODE = {locale: code for code, locale in LOCALES.items()}
     help="Address printed in the plans' QR codes (default: PUBLIC_URL, or http://localhost:8000).",
 )
 @click.option("--lang", type=click.Choice(list(LOCALES)), help="One language for every plan.")
+@with_appcontext
 def pdf_command(submission_ids, workshop, out_dir: Path, base_url, lang) -> None:
     """Render the action plans of stored submissions (by id, or a whole --workshop) as PDFs."""
     db = get_db()

@@ -37,10 +37,26 @@ def record(instrument):
 
 def test_migrations_are_recorded_and_safe_to_run_again(tmp_path):
     database = connect(str(tmp_path / "m.db"))
-    assert migrate(database) == ["0001_submissions"]
+    assert migrate(database) == ["0001_submissions", "0002_reentry"]
     assert migrate(database) == []
-    assert [r["name"] for r in database["_migrations"].rows] == ["0001_submissions"]
+    assert [r["name"] for r in database["_migrations"].rows] == ["0001_submissions", "0002_reentry"]
     assert database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_reentry_migration_fills_in_rows_stored_before_it(tmp_path, record, monkeypatch):
+    import lmcself.db as db_module
+    from lmcself.plan import reentry_code
+
+    database = connect(str(tmp_path / "old.db"))
+    monkeypatch.setattr(db_module, "MIGRATIONS", db_module.MIGRATIONS[:1])
+    migrate(database)
+    row = {c: record[c] for c in db_module.SUBMISSION_COLUMNS}
+    row.update(answers="{}", scores="{}", content_hash="x")
+    database["submissions"].insert(row)
+    monkeypatch.undo()
+    assert migrate(database) == ["0002_reentry"]
+    stored = database.execute("SELECT reentry FROM submissions").fetchone()[0]
+    assert stored == reentry_code(record["id"])
 
 
 def test_insert_is_idempotent_by_id(db, record):

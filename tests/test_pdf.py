@@ -1,0 +1,315 @@
+"""The action plan as a PDF, in every language: it opens, embeds its script's font, keeps every
+line inside the page, never starts a line inside a syllable, and gives its text back."""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import unicodedata
+import uuid
+from functools import cache
+from pathlib import Path
+
+import pytest
+from flask import g
+from flask_babel import force_locale, gettext
+from weasyprint.formatting_structure import boxes
+
+from lmcself.db import get_db, insert_submission
+from lmcself.forms import clean_name
+from lmcself.i18n import LOCALES
+from lmcself.linebreak import FINAL_CONSONANT
+from lmcself.pdf import ZWSP, RefusedURL, break_points, own_asset, render_document
+from lmcself.plan import reentry_code
+from lmcself.plan_views import render_plan
+from lmcself.submissions import build_record
+
+from .conftest import csrf_token
+
+COUNTRY = {"km": "KH", "lo": "LA", "my": "MM", "th": "TH", "vi": "VN", "zh": "CN", "en": "KH"}
+# The family each language's text must be set in (pdffonts names, subset prefix removed).
+SCRIPT_FONT = {
+    "km": "Noto-Sans-Khmer",
+    "lo": "Noto-Sans-Lao",
+    "my": "Noto-Sans-Myanmar",
+    "th": "Noto-Sans-Thai",
+    "zh": "lmcself-CJK-SC",
+    "vi": "Noto-Sans",
+    "en": "Noto-Sans",
+}
+UNSPACED = ("km", "lo", "my", "th")
+# poppler garbles Khmer and Burmese text extraction even from correct PDFs.
+EXTRACTABLE = ("en", "vi", "zh", "th", "lo")
+
+
+def typical_record(instrument, lang: str, seed: int = 4) -> dict:
+    """A mid-range owner: random answers (most plans have gaps, steps and tools), selling abroad."""
+    rnd = random.Random(seed)
+    context = {q.key: rnd.choice(q.options).key for q in instrument.context}
+    context.update(country=COUNTRY[lang], cross_border="yes")
+    answers = {q.key: rnd.choice(q.options).key for q in instrument.questions}
+    return build_record(
+        instrument, str(uuid.UUID(int=seed, version=4)), LOCALES[lang], context, answers
+    )
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory):
+    from lmcself import create_app
+    from lmcself.db import init_db
+
+    path = tmp_path_factory.mktemp("pdf") / "test.db"
+    app = create_app({"TESTING": True, "DATABASE": str(path), "SECRET_KEY": "test"})
+    with app.app_context():
+        init_db()
+    return app
+
+
+@cache
+def rendered(app, lang: str):
+    """(html, laid-out document, PDF bytes) of the typical plan in lang: rendered once."""
+    record = typical_record(app.extensions["instrument"], lang)
+    with app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
+        g.lang = lang
+        html = render_plan(record, None, pdf=True, business_name="Sokha & <Sons>")
+        document = render_document(html, lang)
+        pdf = document.write_pdf()
+    return record, html, document, pdf
+
+
+def walk(box):
+    yield box
+    for child in getattr(box, "children", None) or ():
+        yield from walk(child)
+
+
+def lines(document):
+    """(page number, line box, its text boxes) for every line of the page content."""
+    for number, page in enumerate(document.pages, start=1):
+        root = page._page_box.children[0]  # the html box; margin boxes (page numbers) follow it
+        for box in walk(root):
+            if isinstance(box, boxes.LineBox):
+                texts = [t for t in walk(box) if isinstance(t, boxes.TextBox)]
+                if texts:
+                    yield number, page._page_box, texts
+
+
+def poppler(tool: str, pdf: bytes, tmp_path, *args: str) -> str:
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        [tool, *args, str(path), *(["-"] if tool == "pdftotext" else [])],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_the_pdf_opens_with_its_pages_and_embeds_the_scripts_font(module_app, lang, tmp_path):
+    _, _, document, pdf = rendered(module_app, lang)
+    assert pdf.startswith(b"%PDF-")
+    info = poppler("pdfinfo", pdf, tmp_path)
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    assert pages == len(document.pages) and 2 <= pages <= 8, pages
+    table = poppler("pdffonts", pdf, tmp_path).splitlines()[2:]
+    fonts = [row.split()[0].split("+", 1)[-1] for row in table]
+    embedded = [row.split()[-5] for row in table]  # the "emb" column
+    assert embedded and set(embedded) == {"yes"}, table
+    assert SCRIPT_FONT[lang] in fonts, fonts
+    assert not [f for f in fonts if "DejaVu" in f or "Serif" in f], fonts
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_no_line_runs_past_the_page_content_box(module_app, lang):
+    _, _, document, _ = rendered(module_app, lang)
+    past = []
+    for number, page, texts in lines(document):
+        right = page.content_box_x() + page.width
+        for t in texts:
+            if t.position_x + t.width > right + 0.5:
+                past.append((number, round(t.position_x + t.width - right), t.text[:30]))
+    assert past == [], past
+
+
+@pytest.mark.parametrize("lang", UNSPACED)
+def test_no_line_starts_inside_a_syllable(module_app, lang):
+    _, _, document, _ = rendered(module_app, lang)
+    starts = [texts[0].text.lstrip("\u2060\u200b") for _, _, texts in lines(document)]
+    bad = [
+        s[:12]
+        for s in starts
+        if s
+        and (
+            unicodedata.category(s[0]) in ("Mn", "Mc")
+            or (lang == "my" and FINAL_CONSONANT.match(s))
+            or s[0] == "\u17d2"  # Khmer coeng: a subscript consonant cut from its base
+        )
+    ]
+    assert bad == []
+    # And the long paragraphs did wrap: many lines, none of them alone the width of a paragraph.
+    assert len(starts) > 60
+
+
+@pytest.mark.parametrize("lang", EXTRACTABLE)
+def test_pdftotext_gives_the_plans_text_back(module_app, lang, tmp_path):
+    record, _, _, pdf = rendered(module_app, lang)
+    # -raw: in drawing order (poppler sorting by position moves some Thai tone marks).
+    text = " ".join(poppler("pdftotext", pdf, tmp_path, "-raw").replace(ZWSP, "").split())
+    instrument = module_app.extensions["instrument"]
+    with module_app.test_request_context(f"/{lang}/"), force_locale(LOCALES[lang]):
+        g.lang = lang
+        expected = [
+            gettext("Your action plan"),
+            gettext(instrument.dimension(record["scores"]["weakest"]).name),
+            gettext("Check again in 90 days"),
+        ]
+    expected += ["Sokha & <Sons>", reentry_code(record["id"])]
+
+    def squeeze(s: str) -> str:  # pdftotext puts line breaks where the PDF wraps
+        return re.sub(r"\s+", "", s)
+
+    for phrase in expected:
+        assert squeeze(phrase) in squeeze(text), phrase
+
+
+# Long texts written without a single space, as owners and translators often write them.
+UNSPACED_TEXT = {
+    "km": "ភ្ជាប់អាជីវកម្មរបស់អ្នកទៅផែនទីអនឡាញហើយបន្ថែមម៉ោងបើកលេខទូរស័ព្ទនិងរូបថតដើម្បីឱ្យអតិថិជនរកឃើញហាងរបស់អ្នកបានយ៉ាងងាយស្រួលនៅពេលពួកគេស្វែងរកនៅលើទូរស័ព្ទរបស់ពួកគេ",
+    "lo": "ເປີດບັນຊີທະນາຄານສຳລັບທຸລະກິດແລະໃຫ້ລູກຄ້າທຸກຄົນຈ່າຍເງິນເຂົ້າບັນຊີນັ້ນເພື່ອໃຫ້ທ່ານຮູ້ວ່າທຸລະກິດມີກຳໄລຫຼືບໍ່ໃນແຕ່ລະເດືອນແລະສາມາດວາງແຜນໄດ້ດີຂຶ້ນ",
+    "my": "လုပ်ငန်းအတွက်သီးသန့်ဘဏ်အကောင့်တစ်ခုဖွင့်ပြီးဖောက်သည်များအားလုံးကိုထိုအကောင့်ထဲသို့ငွေပေးချေစေပါကလုပ်ငန်းအမြတ်ရမရကိုလစဉ်သိနိုင်ပါသည်",
+}
+
+
+@pytest.mark.parametrize("lang", list(UNSPACED_TEXT))
+def test_a_paragraph_without_spaces_wraps_inside_the_page(lang):
+    """Pango alone keeps such a paragraph on one line, about 1,000 pt past the edge."""
+    from lmcself.linebreak import keep_syllables
+
+    text = UNSPACED_TEXT[lang] * 2
+    text = keep_syllables(text) if lang == "my" else text
+    document = render_document(f'<html lang="{lang}"><body><p>{text}</p></body></html>', lang)
+    found = list(lines(document))
+    assert len(found) >= 3
+    for _, page, texts in found:
+        assert max(t.position_x + t.width for t in texts) <= page.content_box_x() + page.width + 0.5
+        start = texts[0].text.lstrip("\u2060\u200b")
+        assert unicodedata.category(start[0]) not in ("Mn", "Mc") and start[0] != "\u17d2"
+        assert not (lang == "my" and FINAL_CONSONANT.match(start))
+
+
+def test_break_points_go_between_clusters_never_inside_one():
+    khmer = "ភ្ជាប់អាជីវកម្មរបស់អ្នកទៅផែនទីអនឡាញ"
+    marked = break_points(khmer, "km")
+    assert marked.replace(ZWSP, "") == khmer
+    assert marked.count(ZWSP) >= 4
+    for piece in marked.split(ZWSP):
+        assert unicodedata.category(piece[0]) not in ("Mn", "Mc") and piece[0] != "\u17d2"
+    lao = "ເປີດບັນຊີທະນາຄານສຳລັບທຸລະກິດ"
+    assert break_points(lao, "lo").count(ZWSP) >= 2
+    # Thai is left to Pango (libthai), Latin to its spaces.
+    assert ZWSP not in break_points("เปิดบัญชีธนาคารสำหรับธุรกิจ", "th")
+    assert break_points("Open a bank account", "km") == "Open a bank account"
+
+
+def test_burmese_break_points_keep_final_consonants_with_their_syllable():
+    from lmcself.linebreak import keep_syllables
+
+    text = keep_syllables("မက်ဆေ့ချ်ပို့ပြီး အော်ဒါယူပါ")
+    for piece in break_points(text, "my").split(ZWSP):
+        assert not FINAL_CONSONANT.match(piece.lstrip("\u2060")), piece
+
+
+def test_the_renderer_fetches_only_the_apps_own_files():
+    from lmcself.pdf import STATIC_DIR
+
+    assert own_asset((STATIC_DIR / "pdf.css").as_uri()) == STATIC_DIR / "pdf.css"
+    for url in (
+        "file:///etc/passwd",
+        (STATIC_DIR / ".." / "lmcself" / "db.py").as_uri(),
+        (STATIC_DIR / "no-such-file.css").as_uri(),
+        "https://example.org/style.css",
+        "http://127.0.0.1:8000/static/app.css",
+        "data:text/css,body{color:red}",
+        "file://otherhost/etc/passwd",
+    ):
+        with pytest.raises(RefusedURL):
+            own_asset(url)
+
+
+def test_a_page_asking_for_other_files_gets_nothing(tmp_path):
+    secret = tmp_path / "secret.css"
+    secret.write_text("p { font-size: 40pt; }")
+    html = (
+        f'<html lang="en"><head><link rel="stylesheet" href="{secret.as_uri()}"></head>'
+        f'<body><p>Hello</p><img src="file:///etc/hostname"><img src="http://127.0.0.1:1/x.png">'
+        "</body></html>"
+    )
+    document = render_document(html, "en")
+    text = next(t for _, _, texts in lines(document) for t in texts if t.text == "Hello")
+    assert text.style["font_size"] < 20  # the stylesheet outside static/ was not loaded
+    assert not [b for b in walk(document.pages[0]._page_box) if isinstance(b, boxes.ReplacedBox)]
+
+
+def test_business_name_is_escaped_in_the_pdf(module_app):
+    _, html, _, _ = rendered(module_app, "en")
+    assert "Sokha &amp; &lt;Sons&gt;" in html and "<Sons>" not in html
+
+
+def test_business_name_typed_in_zawgyi_prints_as_unicode():
+    zawgyi = "ေရႊျမန္မာ"  # "Shwe Myanmar" typed with a Zawgyi keyboard
+    assert clean_name(zawgyi) == "ရွှေမြန်မာ"
+    assert clean_name("  Sokha\tshop\x00 \n") == "Sokha shop"
+
+
+def test_pdf_route_with_name_not_stored(app, client, instrument):
+    record = typical_record(instrument, "en", seed=9)
+    with app.app_context():
+        insert_submission(get_db(), record)
+    page = client.get(f"/en/plan/{record['id']}")
+    assert page.status_code == 200
+    assert "KHQR (Bakong)" in page.text or record["scores"]["weakest"] in page.text
+    name = "Dara Noodle Corner 7731"
+    response = client.post(
+        f"/en/plan/{record['id']}/pdf",
+        data={"business_name": name, "csrf_token": csrf_token(page.text)},
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
+    # Printed on the PDF, stored nowhere: not in the database file, its WAL, or the session.
+    database = Path(app.config["DATABASE"])
+    files = [p for p in (database, database.with_name(database.name + "-wal")) if p.exists()]
+    assert files and not [p for p in files if name.encode() in p.read_bytes()]
+    assert name not in response.headers.get("Set-Cookie", "")
+
+
+def test_a_too_long_name_is_refused_and_kept_in_the_field(app, client, instrument):
+    record = typical_record(instrument, "en", seed=10)
+    with app.app_context():
+        insert_submission(get_db(), record)
+    page = client.get(f"/en/plan/{record['id']}")
+    name = "N" * 81
+    response = client.post(
+        f"/en/plan/{record['id']}/pdf",
+        data={"business_name": name, "csrf_token": csrf_token(page.text)},
+    )
+    assert response.status_code == 400
+    assert "at most 80 characters" in response.text
+    assert f'value="{name}"' in response.text
+
+
+def test_pdf_without_csrf_token_is_refused(app, client, instrument):
+    record = typical_record(instrument, "en", seed=11)
+    with app.app_context():
+        insert_submission(get_db(), record)
+    response = client.post(f"/en/plan/{record['id']}/pdf", data={"business_name": "x"})
+    assert response.status_code == 400
+    assert not response.data.startswith(b"%PDF")
+
+
+def test_unknown_plan_is_404(client):
+    assert client.get(f"/en/plan/{uuid.uuid4()}").status_code == 404
