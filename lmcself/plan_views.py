@@ -18,6 +18,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -31,9 +32,16 @@ from markupsafe import Markup
 from .db import find_by_reentry, get_db, get_submission
 from .forms import NAME_MAX, PlanForm, ReentryForm
 from .i18n import DEFAULT_LOCALE, format_iso_date, register_language_in_url
-from .instrument import CONTEXT_KEYS
+from .instrument import CONTEXT_KEYS, HORIZONS
 from .pdf import render_pdf
-from .plan import build_plan, normalize_reentry, reentry_code
+from .plan import (
+    CROSS_BORDER_ANSWERS,
+    FOCUS_PARTS,
+    NOTES_PER_PART,
+    build_plan,
+    normalize_reentry,
+    reentry_code,
+)
 from .scoring import Result
 
 bp = Blueprint("plan", __name__)
@@ -48,10 +56,13 @@ def horizon_titles() -> dict[int, str]:
     }
 
 
+def source_host(url: str) -> str:
+    return urlparse(url).netloc.removeprefix("www.").removeprefix("m.")
+
+
 def source_link(url: str) -> Markup:
     """A source as a link named by its site (the full address is in the link, and in the PDF)."""
-    host = urlparse(url).netloc.removeprefix("www.").removeprefix("m.")
-    return Markup('<a href="{}">{}</a>').format(url, host)
+    return Markup('<a href="{}">{}</a>').format(url, source_host(url))
 
 
 def format_source_date(value: str) -> str:
@@ -109,11 +120,162 @@ def plan_pdf(record: dict, business_name: str = "") -> bytes:
     return render_pdf(html, g.get("lang", DEFAULT_LOCALE))
 
 
+def plan_data() -> dict:
+    """Everything app.js needs to build and show the plan offline, in the page's language: the
+    rules' data (plan.js applies them as plan.py does) and every text, translated and formatted
+    here exactly as the plan page prints them."""
+    instrument = current_app.extensions["instrument"]
+    catalog = current_app.extensions["catalog"]
+
+    def source(url: str, when: str) -> dict:
+        return {"url": url, "site": source_host(url), "date": when}
+
+    return {
+        "focus": FOCUS_PARTS,
+        "notes_per_part": NOTES_PER_PART,
+        "cross_border_answers": list(CROSS_BORDER_ANSWERS),
+        "horizons": list(HORIZONS),
+        "dimensions": [
+            {
+                "key": d.key,
+                "questions": [
+                    {"key": q.key, "actions": {o.key: list(o.actions) for o in q.options}}
+                    for q in d.questions
+                ],
+            }
+            for d in instrument.dimensions
+        ],
+        "actions": {
+            a.key: {
+                "dimension": a.dimension,
+                "horizon": a.horizon,
+                "tools": list(a.tools),
+                "title": gettext(a.title),
+                "detail": gettext(a.detail),
+            }
+            for a in instrument.actions.values()
+        },
+        "gaps": [
+            {
+                "key": gap.key,
+                "dimension": gap.dimension,
+                "when": {k: list(v) for k, v in gap.when.items()},
+                "tools": list(gap.tools),
+                "title": gettext(gap.title),
+                "detail": gettext(gap.detail),
+            }
+            for gap in instrument.gaps
+        ],
+        "tools": [
+            {
+                "key": t.key,
+                "country": t.country,
+                "kind": t.kind,
+                "dimensions": list(t.dimensions),
+                "name": gettext(t.name) if t.translate_name else t.name,
+                "translated_name": t.translate_name,
+                "what": gettext(t.what),
+                "cost": gettext("Cost: %(text)s", text=gettext(t.cost)) if t.cost else "",
+                "bring": gettext("To sign up: %(text)s", text=gettext(t.bring)) if t.bring else "",
+                "source": source(t.source, format_iso_date(t.last_checked.isoformat())),
+            }
+            for t in catalog.tools
+        ],
+        "notes": [
+            {
+                "countries": list(n.countries),
+                "dimension": n.dimension,
+                "text": gettext(n.text),
+                "source": source(n.source, format_source_date(n.source_date)),
+            }
+            for n in catalog.notes
+        ],
+        "cross_border": [
+            {
+                "countries": list(x.countries),
+                "text": gettext(x.text),
+                "source": source(x.source, format_source_date(x.source_date)),
+            }
+            for x in catalog.cross_border
+        ],
+        "countries": {
+            o.key: gettext(o.label) for o in instrument.context_question("country").options
+        },
+        "levels": {lv.key: gettext(lv.name) for lv in instrument.levels},
+        "strings": {
+            "title": gettext("Your action plan"),
+            "meta": gettext("%(country)s · %(date)s · questionnaire version %(version)s"),
+            "gaps": gettext("Fix these first"),
+            "focus": gettext("Start with these"),
+            "later": gettext("Then, when you are ready"),
+            "out_of": gettext("%(score)s out of 100"),
+            "nothing_to_do": gettext(
+                "You already do everything this part asks about. Keep it up, and help others to learn it."
+            ),
+            "horizons": {str(h): t for h, t in horizon_titles().items()},
+            "more_tools": gettext("More for this part in %(country)s"),
+            "others_did": gettext("What others in the region did:"),
+            "tool_source": gettext("Source: %(site)s, checked on %(date)s"),
+            "note_source": gettext("Source: %(site)s, %(date)s"),
+            "cross_title": gettext("Selling to other countries"),
+            "cross_some": gettext(
+                "QR payments already work between your country and these neighbours: visitors pay with their own app, and you can pay with yours when you travel."
+            ),
+            "cross_none": gettext(
+                "We found no QR payment link between your country and the other countries of this check yet. Ask your bank which payments from abroad it accepts."
+            ),
+            "again_title": gettext("Check again in 90 days"),
+            "again_text": gettext(
+                "Scan this code, or open the address below and type your code, to take the check again and see what has changed."
+            ),
+            "disclaimer": gettext(
+                "The tools named here are examples, not endorsements. Check costs and rules with the provider before you sign up."
+            ),
+            "pdf": gettext("Download the plan as PDF"),
+        },
+    }
+
+
+def plan_keys(plan, catalog) -> dict:
+    """The plan as keys only (notes by their index in the catalog), the form plan.js gives."""
+    return {
+        "gaps": [{"key": w.gap.key, "tools": [t.key for t in w.tools]} for w in plan.gaps],
+        "parts": [
+            {
+                "key": p.dimension.key,
+                "focus": p.focus,
+                "steps": {
+                    str(h): [
+                        {"action": s.action.key, "tools": [t.key for t in s.tools]}
+                        for s in p.steps[h]
+                    ]
+                    for h in HORIZONS
+                },
+                "more_tools": [t.key for t in p.more_tools],
+                "notes": [catalog.notes.index(n) for n in p.notes],
+            }
+            for p in plan.parts
+        ],
+        "cross_border": None
+        if plan.cross_border is None
+        else ["-".join(x.countries) for x in plan.cross_border],
+    }
+
+
 def stored(submission_id: str) -> dict:
     record = get_submission(get_db(), submission_id)
     if record is None:
         abort(404)
     return record
+
+
+@bp.get("/<lang>/plan-data.json")
+def data():
+    """For the one-page app: revalidated on each visit (an ETag makes it a 304 when unchanged)."""
+    response = jsonify(plan_data())
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/<lang>/plan/<submission_id>")

@@ -153,6 +153,7 @@
     var form = document.getElementById("assess"), resultView = document.getElementById("result");
     var steps = Array.prototype.slice.call(form.querySelectorAll("section[data-step]"));
     var lang = root.getAttribute("data-lang"), state = null;
+    var planView = document.getElementById("plan"), planData = null;
     apiUrl = root.getAttribute("data-api");
 
     function sectionOf(step) { return form.querySelector('section[data-step="' + step + '"]'); }
@@ -177,6 +178,7 @@
     function show(step) {
       steps.forEach(function (s) { s.hidden = s.getAttribute("data-step") !== String(step); });
       resultView.hidden = true;
+      planView.hidden = true;
       form.hidden = false;
       if (step !== "start") {
         var section = sectionOf(step), bucket = step === 0 ? state.context : state.answers;
@@ -255,6 +257,12 @@
         show(Math.max(state.step - 1, 0));
       } else if (action === "download") {
         download();
+      } else if (action === "plan") {
+        store.get("results").then(function (results) { showPlan(results[resultView.getAttribute("data-id")]); });
+      } else if (action === "back-to-result") {
+        planView.hidden = true;
+        resultView.hidden = false;
+        resultView.querySelector("h1").focus();
       } else if (action === "new") {
         state = null;
         store.remove("current");
@@ -290,6 +298,7 @@
     function showResult(record) {
       var result = record.result, level = data.levels[result.level];
       form.hidden = true;
+      planView.hidden = true;
       resultView.hidden = false;
       resultView.setAttribute("data-id", record.payload.id);
       resultView.querySelector(".score .big").textContent = result.overall;
@@ -324,6 +333,149 @@
       resultView.querySelector("h1").focus();
     }
 
+    /* The plan's data: from the network when online (kept on the phone), else the kept copy. */
+    function loadPlanData() {
+      var key = "plan-data:" + lang;
+      return fetch(root.getAttribute("data-plan-data"), { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      }).then(function (pd) {
+        planData = pd;
+        return store.set(key, pd).then(function () { return pd; });
+      }).catch(function () {
+        return store.get(key).then(function (pd) { planData = planData || pd || null; return planData; });
+      });
+    }
+
+    function el(tag, className, text) {
+      var node = document.createElement(tag);
+      if (className) node.className = className;
+      if (text) node.textContent = text;
+      return node;
+    }
+
+    function sourceLine(template, source) {
+      /* "Source: %(site)s, %(date)s" with the site as a link, built without HTML strings */
+      var line = el("p", "source"), parts = template.split("%(site)s");
+      var link = el("a", "", source.site);
+      link.href = source.url;
+      line.appendChild(document.createTextNode(parts[0]));
+      line.appendChild(link);
+      line.appendChild(document.createTextNode(fill(parts.slice(1).join("%(site)s"), { date: source.date })));
+      return line;
+    }
+
+    function toolList(pd, keys) {
+      var list = el("ul", "tools");
+      keys.forEach(function (key) {
+        var t = pd.tools.filter(function (x) { return x.key === key; })[0];
+        var item = el("li", "tool"), first = el("p"), name = el("strong", "tool-name", t.name);
+        if (!t.translated_name) name.setAttribute("translate", "no");
+        first.appendChild(name);
+        first.appendChild(document.createTextNode(": " + t.what));
+        item.appendChild(first);
+        if (t.cost) item.appendChild(el("p", "tool-fact", t.cost));
+        if (t.bring) item.appendChild(el("p", "tool-fact", t.bring));
+        item.appendChild(sourceLine(pd.strings.tool_source, t.source));
+        list.appendChild(item);
+      });
+      return keys.length ? list : document.createTextNode("");
+    }
+
+    function showPlan(record) {
+      (planData ? Promise.resolve(planData) : loadPlanData()).then(function (pd) {
+        if (!pd || !record) return;
+        var s = pd.strings, context = record.payload.context, body = planView.querySelector(".plan-body");
+        var plan = window.lmcPlan(pd, record.result, context, record.payload.answers);
+        body.textContent = "";
+        body.appendChild(el("p", "meta", fill(s.meta, {
+          country: pd.countries[context.country], date: formatDate(data.date, record.date), version: record.result.version
+        })));
+        if (plan.gaps.length) {
+          body.appendChild(el("h2", "", s.gaps));
+          plan.gaps.forEach(function (g) {
+            var gap = pd.gaps.filter(function (x) { return x.key === g.key; })[0], card = el("div", "card gap");
+            card.appendChild(el("h3", "", gap.title));
+            card.appendChild(el("p", "", gap.detail));
+            card.appendChild(toolList(pd, g.tools));
+            body.appendChild(card);
+          });
+        }
+        plan.parts.forEach(function (part, i) {
+          if (i === 0) body.appendChild(el("h2", "parts-title", s.focus));
+          if (!part.focus && plan.parts[i - 1].focus) body.appendChild(el("h2", "parts-title", s.later));
+          var score = record.result.dimensions.filter(function (d) { return d.key === part.key; })[0];
+          var section = el("section", "part" + (part.focus ? "" : " later"));
+          var heading = el("h3", "part-name", (i + 1) + ". " + data.dimensions[part.key].name + " ");
+          heading.appendChild(el("span", "part-score", fill(s.out_of, { score: score.score }) + " · " + pd.levels[score.level]));
+          section.appendChild(heading);
+          var count = 0;
+          pd.horizons.forEach(function (h) {
+            var steps = part.steps[String(h)];
+            count += steps.length;
+            if (!steps.length) return;
+            section.appendChild(el("h4", "", s.horizons[String(h)]));
+            var list = el(part.focus ? "ol" : "ul", part.focus ? "steps" : "later-steps");
+            steps.forEach(function (step) {
+              var action = pd.actions[step.action];
+              if (!part.focus) { list.appendChild(el("li", "", action.title)); return; }
+              var item = el("li", "step");
+              item.appendChild(el("p", "step-title", action.title));
+              item.appendChild(el("p", "", action.detail));
+              item.appendChild(toolList(pd, step.tools));
+              list.appendChild(item);
+            });
+            section.appendChild(list);
+          });
+          if (!count) section.insertBefore(el("p", "", s.nothing_to_do), heading.nextSibling);
+          if (part.more_tools.length) {
+            section.appendChild(el("h4", "", fill(s.more_tools, { country: pd.countries[context.country] })));
+            section.appendChild(toolList(pd, part.more_tools));
+          }
+          part.notes.forEach(function (n) {
+            var note = pd.notes[n], box = el("div", "note-box"), p = el("p");
+            p.appendChild(el("strong", "", s.others_did));
+            p.appendChild(document.createTextNode(" " + note.text));
+            box.appendChild(p);
+            box.appendChild(sourceLine(s.note_source, note.source));
+            section.appendChild(box);
+          });
+          body.appendChild(section);
+        });
+        if (plan.cross_border) {
+          var cross = el("section", "cross-border");
+          cross.appendChild(el("h2", "", s.cross_title));
+          cross.appendChild(el("p", "", plan.cross_border.length ? s.cross_some : s.cross_none));
+          var notes = el("ul", "notes");
+          plan.cross_border.forEach(function (pair) {
+            var link = pd.cross_border.filter(function (x) { return x.countries.join("-") === pair; })[0], item = el("li");
+            item.appendChild(el("p", "", link.text));
+            item.appendChild(sourceLine(s.note_source, link.source));
+            notes.appendChild(item);
+          });
+          if (plan.cross_border.length) cross.appendChild(notes);
+          body.appendChild(cross);
+        }
+        var code = window.lmcReentryCode(record.payload.id), again = el("section", "reentry");
+        again.appendChild(el("h2", "", s.again_title));
+        again.appendChild(el("p", "", s.again_text));
+        again.appendChild(el("p", "code", code)).setAttribute("translate", "no");
+        again.appendChild(el("p", "url", location.origin + "/" + lang + "/again/" + code)).setAttribute("translate", "no");
+        body.appendChild(again);
+        if (record.sync === "sent") {
+          /* on the server now: its plan page has the PDF with the QR code */
+          var pdf = el("a", "button secondary", s.pdf);
+          pdf.href = "/" + lang + "/plan/" + record.payload.id;
+          body.appendChild(el("p")).appendChild(pdf);
+        }
+        body.appendChild(el("p", "meta", s.disclaimer));
+        resultView.hidden = true;
+        planView.hidden = false;
+        window.scrollTo(0, 0);
+        planView.querySelector("h1").focus();
+      });
+    }
+
     function showSync(status) {
       var line = resultView.querySelector(".sync");
       line.textContent = data.strings[status] || "";
@@ -354,6 +506,8 @@
       start.querySelector(".resume").hidden = !state;
       store.get("last").then(function (id) { start.querySelector(".last-result").hidden = !id; });
     }
+
+    loadPlanData();
 
     store.get("current").then(function (saved) {
       state = saved || null;
@@ -397,7 +551,7 @@
     }).then(function (registration) {
       if (!app) return;
       /* keep what this language's app page needs: itself, its styles, scripts and font */
-      var urls = [location.pathname, "/api/v1/instrument.json"];
+      var urls = [location.pathname, "/api/v1/instrument.json", app.getAttribute("data-plan-data")];
       Array.prototype.forEach.call(document.querySelectorAll("link[rel=stylesheet], link[rel=preload], link[rel=icon], script[src]"), function (el) {
         urls.push(el.getAttribute("href") || el.getAttribute("src"));
       });

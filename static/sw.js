@@ -2,11 +2,12 @@
    worker elsewhere; the page itself keeps answers and the outbox without it).
    - never touches anything but GET requests of this origin: submissions always reach the network;
    - static files: cache first (their URLs carry a version, so a new release is new URLs);
-   - the one-page app and the instrument JSON: network first, the cached copy when offline;
+   - the one-page app, the instrument and the plan data: network first, the cached copy offline;
    - caches are named by version; activating a new version deletes the old ones. */
 var VERSION = "__VERSION__";
 var CACHE = "lmcself-" + VERSION;
 var APP_PAGE = /^\/[a-z]{2}\/app$/;
+var PLAN_DATA = /^\/[a-z]{2}\/plan-data\.json$/;
 
 self.addEventListener("install", function () {
   self.skipWaiting(); /* no one is trapped on an old version */
@@ -68,7 +69,7 @@ self.addEventListener("fetch", function (event) {
     }));
   } else if (request.mode === "navigate") {
     event.respondWith(networkFirst(request, APP_PAGE.test(url.pathname)));
-  } else if (url.pathname === "/api/v1/instrument.json") {
+  } else if (url.pathname === "/api/v1/instrument.json" || PLAN_DATA.test(url.pathname)) {
     event.respondWith(networkFirst(request, true));
   }
 });

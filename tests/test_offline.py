@@ -49,6 +49,27 @@ def shown_result(page) -> tuple[str, int]:
     )
 
 
+PLAN_TEXT = r"""(root) => {
+  const texts = (sel) => [...document.querySelectorAll(sel)].map(e => e.textContent.replace(/\s+/g, ' ').trim());
+  return {
+    parts: [...document.querySelectorAll(root + ' .part-name')].map(h => h.firstChild.textContent.trim()),
+    gaps: texts(root + ' .gap h3'),
+    steps: texts(root + ' .step-title, ' + root + ' .later-steps li'),
+    tools: texts(root + ' .tool-name'),
+    notes: texts(root + ' .note-box p, ' + root + ' .cross-border li p'),
+    facts: texts(root + ' .tool p'),
+    code: texts(root + ' .code'),
+  };
+}"""
+
+
+def shown_plan(page) -> dict:
+    """The plan the phone shows (built there), as the texts an owner reads."""
+    page.locator("[data-action=plan]").click()
+    page.wait_for_selector("#plan:not([hidden]) .part-name")
+    return page.evaluate(PLAN_TEXT, "#plan")
+
+
 def wait_for_sync(page, status: str, timeout: float = 30_000) -> None:
     page.wait_for_function(
         "(s) => document.querySelector('#result .sync').dataset.status === s",
@@ -94,6 +115,9 @@ def test_reload_answer_and_score_offline_then_send_once(own_server, browser):
     submission_id, score = shown_result(page)
     wait_for_sync(page, "waiting")
     assert own_server.rows() == []
+    offline_plan = shown_plan(page)  # the action plan, offline too
+    assert offline_plan["parts"] and offline_plan["steps"] and offline_plan["tools"]
+    page.locator("[data-action=back-to-result]").click()
 
     own_server.start()  # back: the retry timer sends the outbox, no reload needed
     wait_for_sync(page, "sent", timeout=60_000)
@@ -101,6 +125,10 @@ def test_reload_answer_and_score_offline_then_send_once(own_server, browser):
     assert [(r["id"], r["overall"]) for r in rows] == [(submission_id, score)]
     assert post_again(own_server, rows[0]) == 200
     assert len(own_server.rows()) == 1
+    # The plan the phone showed offline is the one the server shows.
+    server_page = context.new_page()
+    server_page.goto(f"{own_server.url}/en/plan/{submission_id}")
+    assert server_page.evaluate(PLAN_TEXT, "main") == offline_plan
     context.close()
 
 

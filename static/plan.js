@@ -1,0 +1,85 @@
+/* lmcself action plan in the browser: the rules of lmcself/plan.py, on the data of
+   /<lang>/plan-data.json, so that the plan appears offline exactly as the server would build it.
+   lmcPlan(pd, result, context, answers) -> keys only (texts are looked up when showing it).
+   lmcReentryCode(id) -> the code printed on the plan (the first 60 bits of the UUID). */
+(function (root) {
+  "use strict";
+
+  function lmcPlan(pd, result, context, answers) {
+    var country = context.country, named = {};
+    var all = {};
+    Object.keys(context).forEach(function (k) { all[k] = context[k]; });
+    Object.keys(answers).forEach(function (k) { all[k] = answers[k]; });
+
+    function take(tools) {
+      var fresh = tools.filter(function (t) { return !named[t.key]; });
+      fresh.forEach(function (t) { named[t.key] = true; });
+      return fresh.map(function (t) { return t.key; });
+    }
+    function toolsFor(dimension) {
+      return pd.tools.filter(function (t) {
+        return t.country === country && t.dimensions.indexOf(dimension) >= 0;
+      });
+    }
+    function helping(kinds, dimension) {
+      return toolsFor(dimension).filter(function (t) { return kinds.indexOf(t.kind) >= 0; });
+    }
+
+    var gaps = pd.gaps.filter(function (g) {
+      return Object.keys(g.when).every(function (q) { return g.when[q].indexOf(all[q]) >= 0; });
+    }).map(function (g) { return { key: g.key, tools: take(helping(g.tools, g.dimension)) }; });
+
+    var order = {};
+    pd.dimensions.forEach(function (d, i) { order[d.key] = i; });
+    var weakestFirst = result.dimensions.slice().sort(function (a, b) {
+      return a.score - b.score || order[a.key] - order[b.key];
+    });
+
+    var parts = weakestFirst.map(function (score, rank) {
+      var dim = pd.dimensions[order[score.key]], focus = rank < pd.focus, actions = [];
+      dim.questions.forEach(function (q) {
+        (q.actions[answers[q.key]] || []).forEach(function (a) {
+          if (actions.indexOf(a) < 0) actions.push(a);
+        });
+      });
+      var steps = {};
+      pd.horizons.forEach(function (h) {
+        steps[String(h)] = actions.filter(function (a) { return pd.actions[a].horizon === h; })
+          .map(function (a) {
+            return { action: a, tools: focus ? take(helping(pd.actions[a].tools, dim.key)) : [] };
+          });
+      });
+      var own = pd.notes.filter(function (n) { return n.dimension === dim.key; });
+      /* own country first, then the region, in catalog order (a stable sort) */
+      var notes = own.filter(function (n) { return n.countries.indexOf(country) >= 0; })
+        .concat(own.filter(function (n) { return n.countries.indexOf(country) < 0; }))
+        .slice(0, pd.notes_per_part).map(function (n) { return pd.notes.indexOf(n); });
+      return {
+        key: dim.key,
+        focus: focus,
+        steps: steps,
+        more_tools: focus ? take(toolsFor(dim.key)) : [],
+        notes: notes
+      };
+    });
+
+    var crossBorder = null;
+    if (pd.cross_border_answers.indexOf(context.cross_border) >= 0) {
+      crossBorder = pd.cross_border.filter(function (x) { return x.countries.indexOf(country) >= 0; })
+        .map(function (x) { return x.countries.join("-"); });
+    }
+    return { gaps: gaps, parts: parts, cross_border: crossBorder };
+  }
+
+  var CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+  function lmcReentryCode(id) {
+    var hex = id.replace(/-/g, "").slice(0, 15), bits = "", code = "";
+    for (var i = 0; i < hex.length; i++) bits += ("000" + parseInt(hex[i], 16).toString(2)).slice(-4);
+    for (var j = 0; j < 60; j += 5) code += CROCKFORD[parseInt(bits.slice(j, j + 5), 2)];
+    return code.slice(0, 4) + "-" + code.slice(4, 8) + "-" + code.slice(8);
+  }
+
+  root.lmcPlan = lmcPlan;
+  root.lmcReentryCode = lmcReentryCode;
+})(this);
