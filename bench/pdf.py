@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import g  # noqa: E402
+from flask import g
 
-from lmcself import create_app  # noqa: E402
-from lmcself.i18n import LOCALES  # noqa: E402
-from lmcself.plan_views import plan_pdf  # noqa: E402
-from lmcself.submissions import build_record  # noqa: E402
+from lmcself import create_app
+from lmcself.i18n import LOCALES
+from lmcself.plan_views import plan_pdf
+from lmcself.submissions import build_record
 
 COUNTRY = {"km": "KH", "lo": "LA", "my": "MM", "th": "TH", "vi": "VN", "zh": "CN", "en": "KH"}
 PLANS = 15
@@ -54,8 +54,12 @@ def main() -> None:
                 return plan_pdf(record, "Sokha Trading")
 
         render(records(instrument, "en")[0], "en")  # fonts and stylesheets load once
-        print(f"\nPDF action plans: {PLANS} typical plans per language (aim: median <= 0.3 s, <= 150 KB)")
-        print(f"  {'lang':<5} {'median s':>9} {'p90 s':>7} {'median KB':>10} {'max KB':>7} {'pages':>6}")
+        print(
+            f"\nPDF action plans: {PLANS} typical plans per language (aim: median <= 0.3 s, <= 150 KB)"
+        )
+        print(
+            f"  {'lang':<5} {'median s':>9} {'p90 s':>7} {'median KB':>10} {'max KB':>7} {'pages':>6}"
+        )
         for lang in LOCALES:
             times, sizes, pages = [], [], []
             for record in records(instrument, lang):
