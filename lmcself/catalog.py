@@ -58,6 +58,7 @@ class Note:
     text: str
     source: str
     source_date: str
+    local_only: bool = False  # a risk or a rule of its country: not shown to owners elsewhere
 
 
 @dataclass(frozen=True)
@@ -180,11 +181,19 @@ def load_catalog(path: Path | str = DEFAULT_PATH, instrument: Instrument | None 
             )
         for i, raw in enumerate(r.seq(c.get("notes", []), f"countries.{country}.notes", 0)):
             k = f"countries.{country}.notes[{i}]"
-            m = r.mapping(raw, k, {"dimension", "text", "source", "source_date"})
+            m = r.mapping(raw, k, {"dimension", "text", "source", "source_date"}, {"local_only"})
             if m["dimension"] not in dimensions:
                 raise r.fail(f"{k}.dimension", f"unknown dimension {m['dimension']!r}")
+            if not isinstance(m.get("local_only", False), bool):
+                raise r.fail(f"{k}.local_only", "expected true or false")
             notes.append(
-                Note((country,), m["dimension"], r.text(m["text"], f"{k}.text"), *_source(r, m, k))
+                Note(
+                    (country,),
+                    m["dimension"],
+                    r.text(m["text"], f"{k}.text"),
+                    *_source(r, m, k),
+                    m.get("local_only", False),
+                )
             )
     for i, raw in enumerate(r.seq(top.get("regional_notes", []), "regional_notes", 0)):
         k = f"regional_notes[{i}]"

@@ -134,8 +134,13 @@ def build_plan(
 
 
 def regional_notes(catalog: Catalog, country: str, dimension: str) -> tuple[Note, ...]:
-    """The owner's own country first, then what others in the region did."""
-    notes = [n for n in catalog.notes if n.dimension == dimension]
+    """The owner's own country first, then what others in the region did (never another
+    country's local risks or rules)."""
+    notes = [
+        n
+        for n in catalog.notes
+        if n.dimension == dimension and (country in n.countries or not n.local_only)
+    ]
     notes.sort(key=lambda n: country not in n.countries)
     return tuple(notes[:NOTES_PER_PART])
 

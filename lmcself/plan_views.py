@@ -185,6 +185,7 @@ def plan_data() -> dict:
             {
                 "countries": list(n.countries),
                 "dimension": n.dimension,
+                "local_only": n.local_only,
                 "text": gettext(n.text),
                 "source": source(n.source, format_source_date(n.source_date)),
             }
@@ -215,6 +216,7 @@ def plan_data() -> dict:
             "horizons": {str(h): t for h, t in horizon_titles().items()},
             "more_tools": gettext("More for this part in %(country)s"),
             "others_did": gettext("What others in the region did:"),
+            "good_to_know": gettext("Good to know:"),
             "tool_source": gettext("Source: %(site)s, checked on %(date)s"),
             "note_source": gettext("Source: %(site)s, %(date)s"),
             "cross_title": gettext("Selling to other countries"),

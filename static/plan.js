@@ -52,7 +52,7 @@
       var own = pd.notes.filter(function (n) { return n.dimension === dim.key; });
       /* own country first, then the region, in catalog order (a stable sort) */
       var notes = own.filter(function (n) { return n.countries.indexOf(country) >= 0; })
-        .concat(own.filter(function (n) { return n.countries.indexOf(country) < 0; }))
+        .concat(own.filter(function (n) { return n.countries.indexOf(country) < 0 && !n.local_only; }))
         .slice(0, pd.notes_per_part).map(function (n) { return pd.notes.indexOf(n); });
       return {
         key: dim.key,

@@ -52,8 +52,9 @@ VISIBLE_TEXT = """() => {
   while (walker.nextNode()) {
     const el = walker.currentNode.parentElement;
     const text = walker.currentNode.textContent.replace(/\\s+/g, ' ').trim();
-    if (!text || el.closest('script, style, noscript')) continue;
-    out.push([el.closest('[lang]').getAttribute('lang'), text]);
+    if (!text || el.closest('script, style, noscript, [translate=no]')) continue;
+    // Catalog texts name services in their own Latin form (ABA PayWay, WeChat Pay) on purpose.
+    out.push([el.closest('[lang]').getAttribute('lang'), text, !!el.closest('.tool, .note-box, .cross-border li')]);
   }
   for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], [alt]')) {
     for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
@@ -68,7 +69,7 @@ def english_left(page, code: str) -> list[str]:
     """Texts in the page's own language that are still English."""
     html_lang, same, found = LOCALES[code].replace("_", "-"), same_in(code), []
     loanwords = glossary_latin(code) if code != "en" else set()
-    for lang, text in page.evaluate(VISIBLE_TEXT):
+    for lang, text, *names_services in page.evaluate(VISIBLE_TEXT):
         if lang != html_lang:
             continue  # the language switcher names each language in its own script
         if text in same:
@@ -81,7 +82,7 @@ def english_left(page, code: str) -> list[str]:
         if (
             text in ENGLISH
             or ENGLISH_WORDS.search(text)
-            or (html_lang not in ("vi", "en") and latin_words)
+            or (html_lang not in ("vi", "en") and latin_words and not any(names_services))
         ):
             found.append(text)
     return found
@@ -230,6 +231,11 @@ def test_a_whole_assessment_without_javascript(live_server, old_phone, code):
     assert page.locator("svg.chart-bar").count() == len(instrument.dimensions)
     assert page.locator(".score .big").inner_text().isdigit()
     check_page(page, code, "06-result")
+    page.locator("main a.button").click()
+    assert f"/{code}/plan/" in page.url
+    assert page.locator(".part-name").count() == len(instrument.dimensions)
+    assert page.locator(".tool-name").count() >= 2
+    check_page(page, code, "08-plan")
     page.locator("footer a").first.click()
     check_page(page, code, "07-method")
 
@@ -272,6 +278,10 @@ def test_the_one_page_app(live_server, phone, code):
     )
     assert stored == [{"overall": int(page.locator("#result .big").inner_text()), "locale": code}]
     check_page(page, code, "13-app-result")
+    page.locator("[data-action=plan]").click()
+    page.wait_for_selector("#plan:not([hidden]) .part-name")
+    assert page.locator("#plan .part-name").count() == len(instrument.dimensions)
+    check_page(page, code, "14-app-plan")
 
 
 def test_keyboard_only_answering(live_server, old_phone):

@@ -183,3 +183,12 @@ def test_reentry_code_is_made_from_the_id_and_forgives_typing():
     # Known values: the first 60 bits of the id (the version digit 4 included), 5 bits a letter.
     assert reentry_code("00000000-0000-4000-8000-000000000000") == "0000-0000-0100"
     assert reentry_code("ffffffff-ffff-4fff-bfff-ffffffffffff") == "ZZZZ-ZZZZ-ZX7Z"
+
+
+def test_a_countrys_local_risks_and_rules_are_shown_only_to_its_owners(instrument, catalog):
+    local = [n for n in catalog.notes if n.local_only]
+    assert local
+    for country in COUNTRIES:
+        plan = plan_for(instrument, catalog, top_answers(instrument, "low"), country=country)
+        shown = [n for p in plan.parts for n in p.notes]
+        assert all(country in n.countries for n in shown if n.local_only)
