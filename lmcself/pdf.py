@@ -12,6 +12,7 @@ Three things make it right in every script:
 
 from __future__ import annotations
 
+import atexit
 import mimetypes
 import re
 import threading
@@ -91,6 +92,9 @@ def _weasyprint():
 
     fetcher = OwnAssets()
     fonts = FontConfiguration()
+    # It keeps the @font-face files in a temporary folder that only its __del__ removes, and a
+    # cached object lives until exit, when __del__ is not guaranteed to run.
+    atexit.register(fonts.__del__)
     sheets = [
         weasyprint.CSS(url=f"{BASE_URL}{name}", url_fetcher=fetcher, font_config=fonts)
         for name in ("pdf.css",)
