@@ -215,7 +215,7 @@ def plan_data() -> dict:
             ),
             "horizons": {str(h): t for h, t in horizon_titles().items()},
             "more_tools": gettext("More for this part in %(country)s"),
-            "others_did": gettext("What others in the region did:"),
+            "from_region": gettext("From the region:"),
             "good_to_know": gettext("Good to know:"),
             "tool_source": gettext("Source: %(site)s, checked on %(date)s"),
             "note_source": gettext("Source: %(site)s, %(date)s"),

@@ -434,7 +434,7 @@
           }
           part.notes.forEach(function (n) {
             var note = pd.notes[n], box = el("div", "note-box"), p = el("p");
-            p.appendChild(el("strong", "", note.local_only ? s.good_to_know : s.others_did));
+            p.appendChild(el("strong", "", note.local_only ? s.good_to_know : s.from_region));
             p.appendChild(document.createTextNode(" " + note.text));
             box.appendChild(p);
             box.appendChild(sourceLine(s.note_source, note.source));
