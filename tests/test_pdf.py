@@ -221,6 +221,20 @@ def test_burmese_break_points_keep_final_consonants_with_their_syllable():
         assert not FINAL_CONSONANT.match(piece.lstrip("\u2060")), piece
 
 
+def test_the_pdf_chinese_font_has_every_character_of_the_chinese_texts():
+    """The PDF's Chinese font is a subset; a text changed without `lmcself build-fonts` would
+    fall back to the system's full CJK font and double the PDF's size."""
+    from fontTools.ttLib import TTFont
+
+    from lmcself.fonts import FONTS_DIR, PDF_CJK_FILE, cjk_characters
+
+    cmap = TTFont(FONTS_DIR / Path(PDF_CJK_FILE).name).getBestCmap()
+    missing = sorted(
+        c for c in cjk_characters() if ord(c) not in cmap and unicodedata.category(c) != "Cn"
+    )
+    assert not missing, f"run `lmcself build-fonts`: {''.join(missing[:20])}"
+
+
 def test_the_renderer_fetches_only_the_apps_own_files():
     from lmcself.pdf import STATIC_DIR
 
