@@ -507,7 +507,15 @@
       store.get("last").then(function (id) { start.querySelector(".last-result").hidden = !id; });
     }
 
-    loadPlanData();
+    /* The plan's data is needed only at the end: a service worker's precache keeps it (one
+       download, after the page); without one (plain http on a LAN) the page keeps it itself, once
+       it has loaded, so it never delays the first question. */
+    if (!("serviceWorker" in navigator && window.isSecureContext)) {
+      if (document.readyState === "complete") loadPlanData();
+      else window.addEventListener("load", function () { loadPlanData(); });
+    } else {
+      window.addEventListener("lmcself-no-precache", function () { loadPlanData(); });
+    }
 
     store.get("current").then(function (saved) {
       state = saved || null;
@@ -559,6 +567,8 @@
         (el.textContent.match(/url\("([^"]+)"\)/g) || []).forEach(function (m) { urls.push(m.slice(5, -2)); });
       });
       registration.active.postMessage({ type: "precache", urls: urls });
-    }).catch(function () {});
+    }).catch(function () {
+      window.dispatchEvent(new Event("lmcself-no-precache")); /* the page keeps the plan's data */
+    });
   }
 })();

@@ -74,6 +74,12 @@ def english_left(page, code: str) -> list[str]:
             continue  # the language switcher names each language in its own script
         if text in same:
             continue
+        if any(names_services):
+            # Catalog texts name services, banks and programs in their Latin form (SME Bank of
+            # Cambodia, The Asia Foundation) on purpose; an untranslated one shows its English whole.
+            if text in ENGLISH:
+                found.append(text)
+            continue
         latin_words = [
             w
             for w in re.findall(r"[A-Za-z]+", text)
@@ -82,7 +88,7 @@ def english_left(page, code: str) -> list[str]:
         if (
             text in ENGLISH
             or ENGLISH_WORDS.search(text)
-            or (html_lang not in ("vi", "en") and latin_words and not any(names_services))
+            or (html_lang not in ("vi", "en") and latin_words)
         ):
             found.append(text)
     return found

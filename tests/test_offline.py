@@ -17,7 +17,8 @@ pytestmark = pytest.mark.browser
 INSTRUMENT = default_instrument()
 PRECACHED = """async () => {
   for (const key of await caches.keys()) {
-    if (await (await caches.open(key)).match('/en/app')) return true;
+    const cache = await caches.open(key);
+    if (await cache.match('/en/app') && await cache.match('/en/plan-data.json')) return true;
   }
   return false;
 }"""
@@ -100,9 +101,13 @@ def test_reload_answer_and_score_offline_then_send_once(own_server, browser):
     that lost the laptop's Wi-Fi). Playwright's offline switch does not reach service workers."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
     page.goto(own_server.url + "/en/app")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     page.wait_for_function(PRECACHED)
+    # The plan's data comes once, with the service worker's precache, not also with the page.
+    assert not [url for url in asked if "plan-data" in url]
 
     own_server.stop()
     page.reload()  # served by the service worker
