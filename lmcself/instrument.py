@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +72,16 @@ class Question:
     help: str = ""
     weight: int = 1
 
-    @property
+    @cached_property  # scoring asks for it on every answer of every imported submission
     def max_points(self) -> int:
         return max(o.points for o in self.options)
 
+    @cached_property
+    def _options_by_key(self) -> dict[str, Option]:
+        return {o.key: o for o in self.options}
+
     def option(self, key: str) -> Option | None:
-        return next((o for o in self.options if o.key == key), None)
+        return self._options_by_key.get(key) if isinstance(key, str) else None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from fractions import Fraction
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lmcself.instrument import default_instrument
-from lmcself.scoring import ScoringError, round_half_up, score
+from lmcself.scoring import Result, ScoringError, round_half_up, score
 
 INSTRUMENT = default_instrument()
 
@@ -53,6 +54,22 @@ def test_the_same_answers_always_give_the_same_result(answers):
         == score(INSTRUMENT, shuffled)
         == score(INSTRUMENT, dict(answers))
     )
+
+
+@settings(max_examples=30)
+@given(answer_sets())
+def test_a_result_as_a_dict_holds_every_field_and_reads_back(answers):
+    result = score(INSTRUMENT, answers)
+    assert result.as_dict() == asdict(result)
+    assert Result.from_dict(result.as_dict()) == result
+
+
+def test_an_answer_that_is_not_a_string_is_refused():
+    answers = {q.key: top(q) for q in INSTRUMENT.questions}
+    first = INSTRUMENT.questions[0].key
+    for odd in (None, 3, ["yes"], {"a": 1}):
+        with pytest.raises(ScoringError):
+            score(INSTRUMENT, {**answers, first: odd})
 
 
 def top(q):
