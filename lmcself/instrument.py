@@ -140,7 +140,11 @@ class Instrument:
         return next((d for d in self.dimensions if d.key == key), None)
 
     def context_question(self, key: str) -> Question:
-        return next(q for q in self.context if q.key == key)
+        return self._context_by_key[key]
+
+    @cached_property
+    def _context_by_key(self) -> dict[str, Question]:
+        return {q.key: q for q in self.context}
 
     def level_for(self, score: int) -> Level:
         """The highest level whose threshold the score reaches."""

@@ -151,8 +151,8 @@ def reentry_code(submission_id: str) -> str:
     Made from the id alone, so a phone can show it offline (app.js does the same); 56 of the bits
     are random, too many to guess, and the rest of the id stays unknown.
     """
-    bits = "".join(f"{int(c, 16):04b}" for c in submission_id.replace("-", "")[:15])
-    code = "".join(CROCKFORD[int(bits[i : i + 5], 2)] for i in range(0, 60, 5))
+    bits = int(submission_id.replace("-", "")[:15], 16)
+    code = "".join(CROCKFORD[(bits >> shift) & 31] for shift in range(55, -1, -5))
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
 
 

@@ -69,7 +69,12 @@ class Result:
 
 def round_half_up(value: Fraction) -> int:
     """Round to a whole number, halves upwards (Python's round() would round halves to even)."""
-    return math.floor(value + Fraction(1, 2))
+    return _round_ratio(value.numerator, value.denominator)
+
+
+def _round_ratio(numerator: int, denominator: int) -> int:
+    """numerator / denominator (denominator > 0) rounded half up, in integers."""
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def score(instrument: Instrument, answers: Mapping[str, str]) -> Result:
@@ -83,7 +88,9 @@ def score(instrument: Instrument, answers: Mapping[str, str]) -> Result:
     extra = sorted(set(answers) - known)
     if extra:
         raise ScoringError(f"unknown question {extra[0]!r} for instrument {instrument.version}")
-    fractions: list[tuple[int, Fraction]] = []
+    # Exact integer arithmetic (a fraction's numerator and denominator), about twice as fast as
+    # Fraction objects, which matters when a central server imports 100,000 submissions.
+    parts: list[tuple[int, int, int]] = []  # (dimension weight, earned, possible)
     dims = []
     for d in instrument.dimensions:
         earned = possible = dont_know = 0
@@ -96,12 +103,14 @@ def score(instrument: Instrument, answers: Mapping[str, str]) -> Result:
             earned += q.weight * option.points
             possible += q.weight * q.max_points
             dont_know += option.dont_know
-        frac = Fraction(earned, possible)
-        fractions.append((d.weight, frac))
-        value = round_half_up(100 * frac)
+        parts.append((d.weight, earned, possible))
+        value = _round_ratio(100 * earned, possible)
         dims.append(DimensionScore(d.key, value, instrument.level_for(value).key, dont_know))
-    total_weight = sum(w for w, _ in fractions)
-    overall = round_half_up(100 * sum(w * f for w, f in fractions) / total_weight)
+    common = math.lcm(*(p for _, _, p in parts))
+    total_weight = sum(w for w, _, _ in parts)
+    overall = _round_ratio(
+        100 * sum(w * e * (common // p) for w, e, p in parts), total_weight * common
+    )
     # Ties go to the dimension met first, so the same answers always name the same dimension.
     strongest = max(dims, key=lambda x: x.score)
     weakest = min(dims, key=lambda x: x.score)

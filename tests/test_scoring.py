@@ -56,6 +56,24 @@ def test_the_same_answers_always_give_the_same_result(answers):
     )
 
 
+def reference_scores(answers) -> list[int]:
+    """The published method, literally, with Fraction objects."""
+    fractions = []
+    for d in INSTRUMENT.dimensions:
+        earned = sum(q.weight * q.option(answers[q.key]).points for q in d.questions)
+        possible = sum(q.weight * max(o.points for o in q.options) for q in d.questions)
+        fractions.append((d.weight, Fraction(earned, possible)))
+    total = sum(w for w, _ in fractions)
+    overall = sum(w * f for w, f in fractions) / total
+    return [round_half_up(100 * overall), *(round_half_up(100 * f) for _, f in fractions)]
+
+
+@settings(max_examples=300)
+@given(answer_sets())
+def test_integer_arithmetic_gives_the_published_methods_scores(answers):
+    assert scores_of(score(INSTRUMENT, answers)) == reference_scores(answers)
+
+
 @settings(max_examples=30)
 @given(answer_sets())
 def test_a_result_as_a_dict_holds_every_field_and_reads_back(answers):
