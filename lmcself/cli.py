@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
+from .bundle import export_bundle_command, import_command
 from .catalog import check_catalog_command
 from .db import init_db
 from .fonts import build_fonts_command
@@ -72,3 +73,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(build_fonts_command)
     app.cli.add_command(check_catalog_command)
     app.cli.add_command(pdf_command)
+    app.cli.add_command(export_bundle_command)
+    app.cli.add_command(import_command)

@@ -44,7 +44,7 @@ CONTENT_COLUMNS = tuple(c for c in SUBMISSION_COLUMNS if c not in ("id", "create
 
 # One writer at a time within a process: threads queue here instead of in SQLite's busy handler,
 # whose sleeps grow to 100 ms and make the slowest submissions wait far longer than needed.
-_write_lock = threading.Lock()
+write_lock = threading.Lock()
 
 
 class Inserted(Enum):
@@ -143,20 +143,29 @@ def content_hash(record: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def insert_submission(db: sqlite_utils.Database, record: dict) -> Inserted:
-    """Store a submission once. Same id and content again: EXISTS. Same id, other content: conflict."""
+def submission_row(record: dict) -> dict:
+    """A record as the row stored: answers and scores as JSON, its content hash, its re-entry code."""
     row = {c: record.get(c) for c in SUBMISSION_COLUMNS}
     for key in ("answers", "scores"):
         if not isinstance(row[key], str):
             row[key] = json.dumps(row[key], sort_keys=True, ensure_ascii=False)
     row["content_hash"] = content_hash(row)
     row["reentry"] = reentry_code(row["id"])
-    names = ", ".join(row)
-    marks = ", ".join(f":{c}" for c in row)
-    with _write_lock, db.conn:
-        cursor = db.conn.execute(
-            f"INSERT INTO submissions ({names}) VALUES ({marks}) ON CONFLICT(id) DO NOTHING", row
-        )
+    return row
+
+
+ROW_COLUMNS = (*SUBMISSION_COLUMNS, "content_hash", "reentry")
+INSERT_ROW = (
+    f"INSERT INTO submissions ({', '.join(ROW_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in ROW_COLUMNS)}) ON CONFLICT(id) DO NOTHING"
+)
+
+
+def insert_submission(db: sqlite_utils.Database, record: dict) -> Inserted:
+    """Store a submission once. Same id and content again: EXISTS. Same id, other content: conflict."""
+    row = submission_row(record)
+    with write_lock, db.conn:
+        cursor = db.conn.execute(INSERT_ROW, row)
     if cursor.rowcount == 1:
         return Inserted.CREATED
     existing = db.execute(

@@ -10,7 +10,17 @@ from lmcself.cli import main
 from lmcself.server import lan_urls
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-OWN_COMMANDS = ("init-db", "serve", "build-fonts", "check-catalog")
+
+
+def own_commands() -> list[str]:
+    """The app's commands, not Flask's own (run, shell, routes)."""
+    from lmcself import create_app
+
+    app = create_app({"TESTING": True, "DATABASE": ":memory:", "SECRET_KEY": "x"})
+    return sorted(app.cli.commands)
+
+
+OWN_COMMANDS = own_commands()
 
 
 def test_init_db_is_safe_to_run_twice(tmp_path, monkeypatch):

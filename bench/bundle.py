@@ -1,0 +1,93 @@
+"""Central collection: importing 100,000 submissions from a bundle file.
+
+A laptop's database is filled with 100,000 random submissions (seven languages, 200 workshops,
+dates over a year), exported with `write_bundle`, then imported into an empty central database
+the way `lmcself import` does it: the whole-file check (checksum), then every submission checked
+and scored again and stored in one transaction. Then the same file again (all already there).
+Aim (issue 6): import >= 5,000 submissions/s.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lmcself.bundle import check_bundle, exported_lines, import_records, read_records, write_bundle
+from lmcself.db import connect, migrate
+from lmcself.i18n import LOCALES
+from lmcself.instrument import default_instrument
+from lmcself.submissions import build_record
+
+SUBMISSIONS = 100_000
+
+
+def fill(db, instrument, n: int) -> None:
+    rnd = random.Random(6)
+    locales = list(LOCALES.values())
+
+    def records():
+        for i in range(n):
+            yield build_record(
+                instrument,
+                str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                rnd.choice(locales),
+                {q.key: rnd.choice(q.options).key for q in instrument.context},
+                {q.key: rnd.choice(q.options).key for q in instrument.questions},
+                f"WS-{i % 200:03d}",
+                date(2025, 11, 1) + timedelta(days=i % 365),
+            )
+
+    import_records(db, records())
+
+
+def timed(label: str, fn):
+    start = time.perf_counter()
+    value = fn()
+    seconds = time.perf_counter() - start
+    return value, seconds
+
+
+def main() -> None:
+    instrument = default_instrument()
+    with tempfile.TemporaryDirectory() as tmp:
+        laptop, central = connect(f"{tmp}/laptop.db"), connect(f"{tmp}/central.db")
+        migrate(laptop)
+        migrate(central)
+        fill(laptop, instrument, SUBMISSIONS)
+        bundle = Path(tmp) / "laptop.lmcself"
+        _, export_s = timed(
+            "export", lambda: write_bundle(bundle, exported_lines(laptop), instrument)
+        )
+
+        def load():
+            check_bundle(bundle, instrument)
+            return import_records(central, read_records(bundle, instrument))
+
+        report, import_s = timed("import", load)
+        again, again_s = timed("again", load)
+        stored = central.execute("SELECT count(*) FROM submissions").fetchone()[0]
+        print(
+            f"\nCentral collection: {SUBMISSIONS:,} submissions in one bundle (aim: import >= 5,000/s)"
+        )
+        print(
+            f"  export           {export_s:6.1f} s   bundle {bundle.stat().st_size / 1024 / 1024:.1f} MB"
+        )
+        print(
+            f"  import, new      {import_s:6.1f} s   {SUBMISSIONS / import_s:,.0f} submissions/s"
+            f"   ({report.created:,} new)"
+        )
+        print(
+            f"  import again     {again_s:6.1f} s   {SUBMISSIONS / again_s:,.0f} submissions/s"
+            f"   ({again.existing:,} already there, {stored:,} rows)"
+        )
+
+
+if __name__ == "__main__":
+    main()

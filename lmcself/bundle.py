@@ -1,0 +1,298 @@
+"""Bundles: a workshop laptop's submissions as one file, carried to the central server.
+
+A bundle is gzip-compressed JSON lines: a header line, one line per submission, and a trailer
+with the count and the SHA-256 of the submission lines, so a cut or edited file is refused
+whole. Importing checks and scores every submission again, as the API does, inside one
+transaction: bad input leaves the database as it was, and importing twice changes nothing.
+A submission whose id is stored with other answers is a conflict: reported, never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+import sqlite_utils
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .db import INSERT_ROW, get_db, init_db, submission_row, write_lock
+from .i18n import LOCALES
+from .instrument import CONTEXT_KEYS, Instrument
+from .submissions import InvalidSubmission, build_record, normalize_workshop
+
+FORMAT = "lmcself-bundle"
+VERSION = 1
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024  # uncompressed; 100,000 submissions take about 60 MB
+CHUNK = 500  # submissions per INSERT batch and per look-up of existing ids
+
+
+class BundleError(ValueError):
+    """The file is not a whole, unchanged bundle this server can read; the message says where."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    existing: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.existing + len(self.conflicts)
+
+
+def exported_lines(db: sqlite_utils.Database, workshop: str | None = None) -> Iterator[dict]:
+    """Stored submissions as bundle lines: what was answered, not the scores (the importer
+    recomputes them)."""
+    columns = ["id", "instrument_version", "locale", *CONTEXT_KEYS, "workshop", "answers"]
+    sql = f"SELECT {', '.join(columns)}, created_on FROM submissions"
+    params: list = []
+    if workshop:
+        sql, params = sql + " WHERE workshop = ?", [workshop]
+    for row in db.execute(sql + " ORDER BY created_on, id", params):
+        values = dict(zip([*columns, "created_on"], row, strict=True))
+        yield {
+            "id": values["id"],
+            "instrument_version": values["instrument_version"],
+            "locale": values["locale"],
+            "context": {k: values[k] for k in CONTEXT_KEYS},
+            "answers": json.loads(values["answers"]),
+            "workshop": values["workshop"],
+            "created_on": values["created_on"],
+        }
+
+
+def write_bundle(path: Path, lines: Iterable[dict], instrument: Instrument) -> int:
+    """Write the bundle atomically (a temporary file renamed into place); return its count."""
+    digest, count = hashlib.sha256(), 0
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+            header = {"format": FORMAT, "version": VERSION, "instrument": instrument.version}
+            out.write(_dump(header))
+            for line in lines:
+                data = _dump(line)
+                digest.update(data)
+                out.write(data)
+                count += 1
+            out.write(_dump({"count": count, "sha256": digest.hexdigest()}))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return count
+
+
+def _dump(obj: dict) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+
+
+def _raw_lines(path: Path, max_bytes: int) -> Iterator[bytes]:
+    """The file's lines, decompressed, refusing a file larger than max_bytes once unpacked."""
+    total = 0
+    try:
+        with gzip.open(path, "rb") as f:
+            for line in f:
+                total += len(line)
+                if total > max_bytes:
+                    raise BundleError(f"larger than the limit of {max_bytes:,} bytes unpacked")
+                yield line
+    except (OSError, EOFError) as exc:  # not gzip, or cut short
+        raise BundleError(f"not a readable bundle file ({exc})") from exc
+
+
+def check_bundle(path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+    """Read the whole file once: header, trailer, count and checksum. Return the count."""
+    digest, count, header, last = hashlib.sha256(), 0, None, None
+    for number, line in enumerate(_raw_lines(path, max_bytes), start=1):
+        if number == 1:
+            header = _json(line, 1)
+            continue
+        if last is not None:
+            digest.update(last)
+            count += 1
+        last = line
+    if header is None or header.get("format") != FORMAT:
+        raise BundleError("not an lmcself bundle (its first line is not a bundle header)")
+    if header.get("version") != VERSION:
+        raise BundleError(
+            f"bundle format version {header.get('version')!r}; this server reads {VERSION}"
+        )
+    if header.get("instrument") != instrument.version:
+        raise BundleError(
+            f"made with questionnaire version {header.get('instrument')!r}; "
+            f"this server has {instrument.version!r}"
+        )
+    trailer = _json(last, count + 2) if last is not None else {}
+    if "sha256" not in trailer:
+        raise BundleError("the file is cut short: its last line is not the bundle's trailer")
+    if trailer.get("count") != count or trailer["sha256"] != digest.hexdigest():
+        raise BundleError("the file was changed after it was made: its checksum does not match")
+    return count
+
+
+def _json(line: bytes, number: int) -> dict:
+    try:
+        value = json.loads(line)
+    except ValueError as exc:
+        raise BundleError(f"line {number}: not JSON") from exc
+    if not isinstance(value, dict):
+        raise BundleError(f"line {number}: not a JSON object")
+    return value
+
+
+def read_records(
+    path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[dict]:
+    """The bundle's submissions, each checked and scored again. Call check_bundle first."""
+    latest = date.today() + timedelta(days=1)  # a laptop's clock a time zone ahead
+    lines = _raw_lines(path, max_bytes)
+    next(lines)  # header
+    previous = None
+    for number, line in enumerate(lines, start=2):
+        if previous is not None:
+            yield _record(previous, number - 1, instrument, latest)
+        previous = line  # the last line is the trailer
+
+
+def _record(line: bytes, number: int, instrument: Instrument, latest: date) -> dict:
+    item = _json(line, number)
+    where = f"line {number} (id {item.get('id')!r})"
+    if item.get("locale") not in LOCALES.values():
+        raise BundleError(f"{where}: unknown locale {item.get('locale')!r}")
+    workshop = item.get("workshop")
+    if workshop is not None and normalize_workshop(workshop) != workshop:
+        raise BundleError(f"{where}: not a valid workshop code {workshop!r}")
+    try:
+        created = date.fromisoformat(item.get("created_on") or "")
+    except (TypeError, ValueError) as exc:
+        raise BundleError(f"{where}: created_on is not a date") from exc
+    if created > latest:
+        raise BundleError(f"{where}: created_on {created} is in the future")
+    context, answers = item.get("context"), item.get("answers")
+    if not isinstance(context, dict) or not isinstance(answers, dict):
+        raise BundleError(f"{where}: context and answers must be JSON objects")
+    try:
+        return build_record(
+            instrument, item.get("id"), item["locale"], context, answers, workshop, created
+        )
+    except InvalidSubmission as exc:
+        raise BundleError(f"{where}: {exc}") from exc
+
+
+def import_records(
+    db: sqlite_utils.Database,
+    records: Iterable[dict],
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportReport:
+    """Store the records in one transaction: an error on any record (BundleError) rolls all
+    back. New ids are inserted, same id and content counts as existing, other content as a
+    conflict."""
+    report = ImportReport()
+    seen: dict[str, str] = {}
+    with write_lock, db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")  # no other writer between the look-up and the insert
+        chunk: list[dict] = []
+        for record in records:
+            chunk.append(submission_row(record))
+            if len(chunk) == CHUNK:
+                _store(db, chunk, seen, report)
+                progress(len(chunk))
+                chunk = []
+        if chunk:
+            _store(db, chunk, seen, report)
+            progress(len(chunk))
+    return report
+
+
+def _store(db: sqlite_utils.Database, rows: list[dict], seen: dict, report: ImportReport) -> None:
+    ids = [r["id"] for r in rows]
+    marks = ", ".join("?" * len(ids))
+    stored = dict(
+        db.conn.execute(
+            f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})", ids
+        ).fetchall()
+    )
+    new = []
+    for row in rows:
+        known = stored.get(row["id"]) or seen.get(row["id"])
+        if known is None:
+            new.append(row)
+            seen[row["id"]] = row["content_hash"]
+        elif known == row["content_hash"]:
+            report.existing += 1
+        else:
+            report.conflicts.append(row["id"])
+    db.conn.executemany(INSERT_ROW, new)
+    report.created += len(new)
+
+
+@click.command("export-bundle")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--workshop", help="Only the submissions of this workshop code.")
+@with_appcontext
+def export_bundle_command(out: Path, workshop: str | None) -> None:
+    """Write the stored submissions (or one workshop's) to a bundle file for `lmcself import`."""
+    db = get_db()
+    code = normalize_workshop(workshop) if workshop else None
+    if workshop and code is None:
+        raise click.BadParameter(f"{workshop!r} is not a workshop code", param_hint="--workshop")
+    where, params = (" WHERE workshop = ?", [code]) if code else ("", [])
+    total = db.execute(f"SELECT count(*) FROM submissions{where}", params).fetchone()[0]
+    if total == 0:
+        raise click.ClickException("no submissions to export; nothing written")
+    with click.progressbar(length=total, label=f"writing {out.name}") as bar:
+
+        def lines() -> Iterator[dict]:
+            for line in exported_lines(db, code):
+                bar.update(1)
+                yield line
+
+        count = write_bundle(out, lines(), current_app.extensions["instrument"])
+    click.echo(f"{count} submissions written to {out} ({out.stat().st_size / 1024:.0f} KB)")
+
+
+@click.command("import")
+@click.argument(
+    "bundles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@with_appcontext
+def import_command(bundles: tuple[Path, ...]) -> None:
+    """Import bundle files made by `lmcself export-bundle`; importing one twice changes nothing."""
+    instrument = current_app.extensions["instrument"]
+    max_bytes = current_app.config.get("MAX_BUNDLE_BYTES", DEFAULT_MAX_BYTES)
+    init_db()  # a new central server's database is made on the first import
+    db = get_db()
+    conflicts = []
+    for path in bundles:
+        try:
+            count = check_bundle(path, instrument, max_bytes)
+            with click.progressbar(length=count, label=f"importing {path.name}") as bar:
+                report = import_records(
+                    db, read_records(path, instrument, max_bytes), progress=bar.update
+                )
+        except BundleError as exc:
+            raise click.ClickException(f"{path}: {exc}; nothing imported from it") from exc
+        click.echo(
+            f"{path}: {report.created} new, {report.existing} already here, "
+            f"{len(report.conflicts)} conflicts"
+        )
+        conflicts += report.conflicts
+    if conflicts:
+        shown = ", ".join(conflicts[:10]) + (" ..." if len(conflicts) > 10 else "")
+        raise click.ClickException(
+            f"{len(conflicts)} submissions are stored here with other answers and were not "
+            f"overwritten: {shown}"
+        )

@@ -1,0 +1,254 @@
+"""Bundles: export on a laptop, import on the central server; twice changes nothing; a changed,
+cut or invalid file is refused whole; conflicts are reported, never overwritten."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import random
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from lmcself import create_app
+from lmcself.cli import main
+from lmcself.db import get_db, init_db, insert_submission
+from lmcself.submissions import build_record
+
+from .conftest import context_answers, top_answers
+
+
+def random_records(instrument, n: int, seed: int = 0, workshop: str | None = "HANOI-01") -> list:
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        context = {q.key: rnd.choice(q.options).key for q in instrument.context}
+        answers = {q.key: rnd.choice(q.options).key for q in instrument.questions}
+        submission_id = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        day = date(2026, 11, 1) + timedelta(days=i % 20)
+        locale = rnd.choice(["km", "lo", "my", "th", "vi", "zh_Hans", "en"])
+        out.append(build_record(instrument, submission_id, locale, context, answers, workshop, day))
+    return out
+
+
+def store(app, records) -> None:
+    with app.app_context():
+        for record in records:
+            insert_submission(get_db(), record)
+
+
+def rows(app) -> list[tuple]:
+    with app.app_context():
+        return get_db().execute("SELECT * FROM submissions ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def central(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "central.db"), "SECRET_KEY": "t"})
+    with app.app_context():
+        init_db()
+    return app
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(main, list(map(str, args)), catch_exceptions=False)
+
+
+def export(app, path: Path, *options) -> Path:
+    result = run(app, "export-bundle", path, *options)
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def rewrite(path: Path, change) -> None:
+    """Edit a bundle's lines (a list of dicts) and write it back, checksum left as it was."""
+    lines = [json.loads(x) for x in gzip.decompress(path.read_bytes()).splitlines()]
+    change(lines)
+    body = b"".join(
+        json.dumps(x, ensure_ascii=False, sort_keys=True).encode() + b"\n" for x in lines
+    )
+    path.write_bytes(gzip.compress(body))
+
+
+def reseal(lines: list) -> None:
+    """What a careful forger does: recompute the trailer after editing."""
+    body = [json.dumps(x, ensure_ascii=False, sort_keys=True).encode() + b"\n" for x in lines[1:-1]]
+    lines[-1] = {"count": len(body), "sha256": hashlib.sha256(b"".join(body)).hexdigest()}
+
+
+def test_a_bundle_moves_every_submission_unchanged(app, central, instrument, tmp_path):
+    records = random_records(instrument, 40)
+    store(app, records)
+    bundle = export(app, tmp_path / "laptop.lmcself")
+    result = run(central, "import", bundle)
+    assert result.exit_code == 0, result.output
+    assert "40 new, 0 already here, 0 conflicts" in result.output
+    assert rows(central) == rows(app)  # scores, dates, workshop and re-entry codes included
+
+
+def test_importing_twice_changes_nothing(app, central, instrument, tmp_path):
+    store(app, random_records(instrument, 25))
+    bundle = export(app, tmp_path / "b.lmcself")
+    run(central, "import", bundle)
+    before = rows(central)
+    result = run(central, "import", bundle, bundle)
+    assert result.exit_code == 0
+    assert result.output.count("0 new, 25 already here, 0 conflicts") == 2
+    assert rows(central) == before
+
+
+def test_a_conflict_is_reported_and_not_overwritten(app, central, instrument, tmp_path):
+    records = random_records(instrument, 10)
+    store(app, records)
+    bundle = export(app, tmp_path / "b.lmcself")
+    other = build_record(
+        instrument, records[3]["id"], "en", context_answers(instrument), top_answers(instrument)
+    )
+    store(central, [other])
+    result = run(central, "import", bundle)
+    assert result.exit_code == 1
+    assert "9 new, 0 already here, 1 conflicts" in result.output
+    assert records[3]["id"] in result.output and "not overwritten" in result.output
+    with central.app_context():
+        kept = (
+            get_db()
+            .execute("SELECT overall FROM submissions WHERE id = ?", [other["id"]])
+            .fetchone()
+        )
+    assert kept[0] == other["overall"] == 100
+
+
+def test_one_workshop_only(app, instrument, tmp_path):
+    store(app, random_records(instrument, 6, seed=1, workshop="HANOI-01"))
+    store(app, random_records(instrument, 4, seed=2, workshop="VTE-02"))
+    bundle = export(app, tmp_path / "b.lmcself", "--workshop", "vte-02")
+    lines = gzip.decompress(bundle.read_bytes()).splitlines()
+    assert len(lines) == 4 + 2
+    assert {json.loads(x)["workshop"] for x in lines[1:-1]} == {"VTE-02"}
+    assert run(app, "export-bundle", tmp_path / "none", "--workshop", "NOPE-9").exit_code == 1
+
+
+def test_nothing_to_export_writes_nothing(app, tmp_path):
+    result = run(app, "export-bundle", tmp_path / "empty.lmcself")
+    assert result.exit_code == 1 and "nothing written" in result.output
+    assert not (tmp_path / "empty.lmcself").exists()
+
+
+def _many(app, instrument, tmp_path) -> Path:
+    # More than one insert batch (500), so a late fault must undo batches already written.
+    store(app, random_records(instrument, 620, seed=3))
+    return export(app, tmp_path / "b.lmcself")
+
+
+def _refused(central, bundle: Path, words: str) -> None:
+    result = run(central, "import", bundle)
+    assert result.exit_code == 1, result.output
+    assert words in result.output and "nothing imported" in result.output, result.output
+    assert rows(central) == []
+
+
+def test_an_edited_bundle_is_refused_whole(app, central, instrument, tmp_path):
+    bundle = _many(app, instrument, tmp_path)
+    question = instrument.questions[0]
+
+    def edit(lines):
+        answers = lines[1]["answers"]
+        answers[question.key] = next(
+            o.key for o in question.options if o.key != answers[question.key]
+        )
+
+    rewrite(bundle, edit)
+    _refused(central, bundle, "checksum does not match")
+
+
+def test_a_bundle_rewritten_unchanged_still_imports(app, central, instrument, tmp_path):
+    """The tests' rewrite() keeps the bundle's exact bytes, so the refusals above are the edits'."""
+    bundle = _many(app, instrument, tmp_path)
+    rewrite(bundle, lambda lines: None)
+    assert run(central, "import", bundle).exit_code == 0
+    assert len(rows(central)) == 620
+
+
+def test_a_resealed_bundle_with_an_invalid_answer_is_refused_whole(
+    app, central, instrument, tmp_path
+):
+    bundle = _many(app, instrument, tmp_path)
+
+    def edit(lines):
+        lines[-2]["answers"][instrument.questions[0].key] = "always, honestly"
+        reseal(lines)
+
+    rewrite(bundle, edit)
+    _refused(central, bundle, "line 621")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("created_on", (date.today() + timedelta(days=5)).isoformat(), "in the future"),
+        ("created_on", "yesterday", "not a date"),
+        ("locale", "fr", "unknown locale"),
+        ("workshop", "hanoi 01", "not a valid workshop code"),
+        ("id", "42", "not a UUID"),
+        ("context", [], "must be JSON objects"),
+    ],
+)
+def test_a_resealed_bundle_with_a_bad_field_is_refused(
+    app, central, instrument, tmp_path, field, value, words
+):
+    store(app, random_records(instrument, 3))
+    bundle = export(app, tmp_path / "b.lmcself")
+
+    def edit(lines):
+        lines[2][field] = value
+        reseal(lines)
+
+    rewrite(bundle, edit)
+    _refused(central, bundle, words)
+
+
+def test_a_cut_bundle_is_refused(app, central, instrument, tmp_path):
+    bundle = _many(app, instrument, tmp_path)
+    rewrite(bundle, lambda lines: lines.pop())
+    _refused(central, bundle, "cut short")
+    bundle.write_bytes(bundle.read_bytes()[:-200])  # the gzip stream itself cut
+    _refused(central, bundle, "not a readable bundle")
+
+
+def test_other_files_are_refused(central, tmp_path):
+    plain = tmp_path / "notes.txt"
+    plain.write_text("not a bundle")
+    _refused(central, plain, "not a readable bundle")
+    other = tmp_path / "other.gz"
+    other.write_bytes(gzip.compress(b'{"hello": 1}\n'))
+    _refused(central, other, "not an lmcself bundle")
+
+
+def test_a_bundle_of_another_questionnaire_version_is_refused(app, central, instrument, tmp_path):
+    store(app, random_records(instrument, 2))
+    bundle = export(app, tmp_path / "b.lmcself")
+
+    def edit(lines):
+        lines[0]["instrument"] = "0.9"
+
+    rewrite(bundle, edit)
+    _refused(central, bundle, "questionnaire version '0.9'")
+
+
+def test_an_oversized_bundle_is_refused(app, instrument, tmp_path):
+    store(app, random_records(instrument, 30))
+    bundle = export(app, tmp_path / "b.lmcself")
+    small = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "small.db"),
+            "SECRET_KEY": "t",
+            "MAX_BUNDLE_BYTES": 10_000,
+        }
+    )
+    with small.app_context():
+        init_db()
+    _refused(small, bundle, "larger than")
