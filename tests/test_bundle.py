@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from lmcself import create_app
+from lmcself.bundle import BundleError, checked_rows, import_rows
 from lmcself.cli import main
 from lmcself.db import get_db, init_db, insert_submission
 from lmcself.submissions import build_record
@@ -252,3 +253,24 @@ def test_an_oversized_bundle_is_refused(app, instrument, tmp_path):
     with small.app_context():
         init_db()
     _refused(small, bundle, "larger than")
+
+
+def test_checking_in_worker_processes_gives_the_same_rows_and_errors(
+    app, central, instrument, tmp_path, monkeypatch
+):
+    """A central server checks big bundles in one process per core; small chunks here so that
+    two workers share the file."""
+    monkeypatch.setattr("lmcself.bundle.PARALLEL_CHUNK", 100)
+    bundle = _many(app, instrument, tmp_path)
+    assert list(checked_rows(bundle, instrument, workers=2)) == list(
+        checked_rows(bundle, instrument)
+    )
+
+    def edit(lines):
+        lines[-2]["answers"][instrument.questions[0].key] = "always, honestly"
+        reseal(lines)
+
+    rewrite(bundle, edit)
+    with central.app_context(), pytest.raises(BundleError, match="line 621"):
+        import_rows(get_db(), checked_rows(bundle, instrument, workers=2))
+    assert rows(central) == []
