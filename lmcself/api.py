@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from .db import Inserted, SubmissionConflict, get_db, insert_submission
 from .i18n import LOCALES
+from .push import receive_batch
 from .submissions import InvalidSubmission, build_record, normalize_workshop
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -29,6 +30,9 @@ def instrument_json():
     response.set_etag(f"instrument-{inst.version}")
     response.cache_control.no_cache = True  # revalidate: a new version must reach the phones
     return response.make_conditional(request)
+
+
+bp.add_url_rule("/batches", view_func=receive_batch, methods=["POST"])
 
 
 @bp.post("/submissions")

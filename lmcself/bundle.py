@@ -221,7 +221,13 @@ def _check_chunk(chunk: list[tuple[int, bytes]]) -> list[dict]:
 
 def _record(line: bytes, number: int, instrument: Instrument, latest: date) -> dict:
     item = _json(line, number)
-    where = f"line {number} (id {item.get('id')!r})"
+    return record_from_line(item, f"line {number} (id {item.get('id')!r})", instrument, latest)
+
+
+def record_from_line(item: dict, where: str, instrument: Instrument, latest: date) -> dict:
+    """A bundle line (or a pushed one) as a record, checked and scored; BundleError says where."""
+    if not isinstance(item, dict):
+        raise BundleError(f"{where}: not a JSON object")
     if item.get("locale") not in LOCALES.values():
         raise BundleError(f"{where}: unknown locale {item.get('locale')!r}")
     workshop = item.get("workshop")

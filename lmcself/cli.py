@@ -14,6 +14,7 @@ from .catalog import check_catalog_command
 from .db import init_db
 from .fonts import build_fonts_command
 from .plans_command import pdf_command
+from .push import add_device_command, push_command
 from .server import Server, lan_urls, server_options
 
 
@@ -75,3 +76,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(pdf_command)
     app.cli.add_command(export_bundle_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(add_device_command)
+    app.cli.add_command(push_command)

@@ -114,9 +114,20 @@ def _add_reentry(db: sqlite_utils.Database) -> None:
     db["submissions"].create_index(["reentry"])
 
 
+def _add_push(db: sqlite_utils.Database) -> None:
+    """Central collection: devices allowed to push here (a hash of each token, never the token),
+    and on a laptop, which submissions each central server has confirmed."""
+    db["devices"].create(
+        {"name": str, "token_hash": str, "created_on": str}, pk="name", not_null={"token_hash"}
+    )
+    db["devices"].create_index(["token_hash"], unique=True)
+    db["pushed"].create({"id": str, "target": str, "pushed_on": str}, pk=("target", "id"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_submissions", _create_submissions),
     ("0002_reentry", _add_reentry),
+    ("0003_push", _add_push),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import socket
@@ -10,7 +11,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +21,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lmcself import create_app
-from lmcself.db import init_db
+from lmcself.db import get_db, init_db, insert_submission
 from lmcself.instrument import default_instrument
+from lmcself.submissions import build_record
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -58,6 +62,40 @@ def assert_names_the_fault(load, path, key: str, problem: str) -> None:
     assert message.startswith(f"{path}: "), message
     assert key in info.value.key, message
     assert problem in info.value.problem, message
+
+
+def random_records(instrument, n: int, seed: int = 0, workshop: str | None = "HANOI-01") -> list:
+    """n scored records with random answers, languages and dates (the same for the same seed)."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        context = {q.key: rnd.choice(q.options).key for q in instrument.context}
+        answers = {q.key: rnd.choice(q.options).key for q in instrument.questions}
+        submission_id = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        day = date(2026, 11, 1) + timedelta(days=i % 20)
+        locale = rnd.choice(["km", "lo", "my", "th", "vi", "zh_Hans", "en"])
+        out.append(build_record(instrument, submission_id, locale, context, answers, workshop, day))
+    return out
+
+
+def store(app, records) -> None:
+    with app.app_context():
+        for record in records:
+            insert_submission(get_db(), record)
+
+
+def rows(app) -> list[tuple]:
+    with app.app_context():
+        return get_db().execute("SELECT * FROM submissions ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def central(tmp_path):
+    """A second app on its own database: the central server a laptop's data goes to."""
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "central.db"), "SECRET_KEY": "t"})
+    with app.app_context():
+        init_db()
+    return app
 
 
 def csrf_token(html: str) -> str:

@@ -10,7 +10,7 @@ from lmcself.aggregate import stored_records, summarize
 from lmcself.db import get_db, insert_submission
 from lmcself.instrument import default_instrument
 
-from .test_bundle import random_records
+from .conftest import random_records
 
 INSTRUMENT = default_instrument()
 POOL = random_records(INSTRUMENT, 300, seed=11)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import random
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,42 +14,10 @@ import pytest
 from lmcself import create_app
 from lmcself.bundle import BundleError, checked_rows, import_rows
 from lmcself.cli import main
-from lmcself.db import get_db, init_db, insert_submission
+from lmcself.db import get_db, init_db
 from lmcself.submissions import build_record
 
-from .conftest import context_answers, top_answers
-
-
-def random_records(instrument, n: int, seed: int = 0, workshop: str | None = "HANOI-01") -> list:
-    rnd = random.Random(seed)
-    out = []
-    for i in range(n):
-        context = {q.key: rnd.choice(q.options).key for q in instrument.context}
-        answers = {q.key: rnd.choice(q.options).key for q in instrument.questions}
-        submission_id = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
-        day = date(2026, 11, 1) + timedelta(days=i % 20)
-        locale = rnd.choice(["km", "lo", "my", "th", "vi", "zh_Hans", "en"])
-        out.append(build_record(instrument, submission_id, locale, context, answers, workshop, day))
-    return out
-
-
-def store(app, records) -> None:
-    with app.app_context():
-        for record in records:
-            insert_submission(get_db(), record)
-
-
-def rows(app) -> list[tuple]:
-    with app.app_context():
-        return get_db().execute("SELECT * FROM submissions ORDER BY id").fetchall()
-
-
-@pytest.fixture
-def central(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "central.db"), "SECRET_KEY": "t"})
-    with app.app_context():
-        init_db()
-    return app
+from .conftest import context_answers, random_records, rows, store, top_answers
 
 
 def run(app, *args):
