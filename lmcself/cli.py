@@ -12,6 +12,7 @@ from . import create_app
 from .bundle import export_bundle_command, import_command
 from .catalog import check_catalog_command
 from .db import init_db
+from .export import export_command
 from .fonts import build_fonts_command
 from .plans_command import pdf_command
 from .push import add_device_command, push_command
@@ -78,3 +79,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(add_device_command)
     app.cli.add_command(push_command)
+    app.cli.add_command(export_command)

@@ -1,0 +1,98 @@
+"""Exports: no quasi-identifier combination under k (a property over random data sets), no id or
+date that could single an owner out, CSV that Excel reads as UTF-8, a codebook for every column."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lmcself.cli import main
+from lmcself.export import (
+    ANY,
+    QUASI_IDENTIFIERS,
+    aggregate_rows,
+    anonymized_records,
+    codebook,
+    record_columns,
+    to_csv,
+)
+from lmcself.instrument import default_instrument
+
+from .conftest import random_records, store
+
+INSTRUMENT = default_instrument()
+POOL = random_records(INSTRUMENT, 400, seed=21) + random_records(
+    INSTRUMENT, 100, seed=22, workshop=None
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(range(len(POOL))), max_size=120, unique=True), st.integers(2, 8))
+def test_no_quasi_identifier_combination_appears_fewer_than_k_times(picks, k):
+    records = [POOL[i] for i in picks]
+    result = anonymized_records(records, INSTRUMENT, k)
+    combos: dict = {}
+    for row in result.rows:
+        key = tuple(row[c] for c in QUASI_IDENTIFIERS)
+        combos[key] = combos.get(key, 0) + 1
+    assert all(n >= k for n in combos.values())
+    assert len(result.rows) + result.left_out == len(records)
+    assert result.left_out <= max(0.05 * len(records), 0) or result.rows == []
+
+
+def test_rows_hold_no_id_no_date_and_the_true_scores():
+    result = anonymized_records(POOL[:200], INSTRUMENT, 5)
+    assert "id" not in result.columns and "reentry" not in result.columns
+    assert "created_on" not in result.columns and "month" in result.columns
+    assert set(result.columns) == set(result.rows[0])
+    ids = {r["id"] for r in POOL} | {r["id"][:8] for r in POOL}
+    text = json.dumps(result.rows)
+    assert not any(i in text for i in ids)
+    assert sum(r["overall"] for r in result.rows) <= sum(r["overall"] for r in POOL[:200])
+    assert "workshop" in result.generalized  # 200 records: workshop-level detail goes first
+
+
+def test_aggregates_leave_out_small_groups():
+    rows = aggregate_rows(POOL[:60], INSTRUMENT, "sector", k=5)
+    assert rows and all(r["submissions"] >= 5 for r in rows)
+    assert all(
+        v is None or v == 0 or v >= 5 for r in rows for k, v in r.items() if k.startswith("level_")
+    )
+
+
+def test_csv_has_a_byte_order_mark_and_round_trips_scripts():
+    rows = [{"column": "answer_x", "meaning": "ការលក់តាមអនឡាញ ຂາຍອອນລາຍ အွန်လိုင်း 网上卖货"}]
+    data = to_csv(rows, ["column", "meaning"])
+    assert data.startswith(b"\xef\xbb\xbf")
+    read = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert read == rows
+
+
+def test_the_codebook_describes_every_record_column():
+    described = {e["column"] for e in codebook(INSTRUMENT)}
+    assert set(record_columns(INSTRUMENT)) <= described and ANY in described
+
+
+def test_export_commands_write_files(app, tmp_path):
+    store(app, POOL[:80])
+    runner = app.test_cli_runner()
+    out = tmp_path / "records.csv"
+    result = runner.invoke(main, ["export", "records", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "left out" in result.output and out.read_bytes().startswith(b"\xef\xbb\xbf")
+    book = tmp_path / "codebook.csv"
+    assert (
+        runner.invoke(main, ["export", "codebook", "--out", str(book), "--lang", "km"]).exit_code
+        == 0
+    )
+    assert any("\u1780" <= ch <= "\u17ff" for ch in book.read_text(encoding="utf-8-sig"))
+    agg = tmp_path / "by-month.json"
+    result = runner.invoke(
+        main, ["export", "aggregate", "--by", "month", "--format", "json", "--out", str(agg)]
+    )
+    assert result.exit_code == 0
+    assert json.loads(agg.read_text())[0]["submissions"] >= 5
