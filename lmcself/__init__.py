@@ -78,11 +78,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
 
-    from . import api, assessment, cli, plan_views, pwa
+    from . import api, assessment, cli, plan_views, pwa, staff
 
     app.register_blueprint(assessment.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(plan_views.bp)
+    app.register_blueprint(staff.bp)
     csrf.exempt(api.bp)
     pwa.init_app(app)
     cli.init_app(app)

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
+from .accounts import add_user_command
 from .bundle import export_bundle_command, import_command
 from .catalog import check_catalog_command
 from .db import init_db
@@ -60,6 +61,8 @@ def serve_command(
     if bool(cert) != bool(key):
         raise click.UsageError("--cert and --key go together")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Staff sessions: over HTTPS the cookie is never sent in clear.
+    app.config["SESSION_COOKIE_SECURE"] = bool(cert)
     for name in init_db():
         click.echo(f"applied migration {name}")
     scheme = "https" if cert else "http"
@@ -80,3 +83,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(add_device_command)
     app.cli.add_command(push_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(add_user_command)

@@ -124,10 +124,27 @@ def _add_push(db: sqlite_utils.Database) -> None:
     db["pushed"].create({"id": str, "target": str, "pushed_on": str}, pk=("target", "id"))
 
 
+def _add_staff(db: sqlite_utils.Database) -> None:
+    """Staff accounts (a password hash only), failed sign-ins per name (to slow guessing), and
+    workshops (the code that groups a room's submissions)."""
+    db["users"].create(
+        {"name": str, "password_hash": str, "role": str, "created_on": str},
+        pk="name",
+        not_null={"password_hash", "role"},
+    )
+    db["login_failures"].create({"name": str, "failures": int, "last_at": float}, pk="name")
+    db["workshops"].create(
+        {"code": str, "name": str, "country": str, "held_on": str, "created_by": str},
+        pk="code",
+        not_null={"name", "country", "held_on"},
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_submissions", _create_submissions),
     ("0002_reentry", _add_reentry),
     ("0003_push", _add_push),
+    ("0004_staff", _add_staff),
 ]
 
 

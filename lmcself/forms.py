@@ -7,12 +7,21 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from .instrument import Question
 from .plan import normalize_reentry
+from .submissions import WORKSHOP_RE
 from .zawgyi import to_unicode
 
 ANSWER_REQUIRED = _l("Please choose an answer.")
@@ -100,4 +109,31 @@ class ReentryForm(FlaskForm):
         if normalize_reentry(field.data or "") is None:
             raise ValidationError(
                 _l("A code has 12 letters and digits, for example 7K2D-9QXM-4BT1.")
+            )
+
+
+class LoginForm(FlaskForm):
+    name = StringField(validators=[InputRequired(message=_l("Please type your user name."))])
+    password = PasswordField(validators=[InputRequired(message=_l("Please type your password."))])
+
+
+class WorkshopForm(FlaskForm):
+    code = StringField(
+        filters=[lambda v: (v or "").strip().upper()],
+        validators=[InputRequired(message=_l("Please type a code for the workshop."))],
+    )
+    name = StringField(
+        filters=[clean_name],
+        validators=[
+            InputRequired(message=_l("Please type a name for the workshop.")),
+            Length(max=80, message=_l("Please use at most %(max)d characters.")),
+        ],
+    )
+    country = SelectField(validators=[InputRequired()])
+    held_on = DateField(validators=[InputRequired(message=_l("Please give the date."))])
+
+    def validate_code(self, field) -> None:
+        if not WORKSHOP_RE.match(field.data or ""):
+            raise ValidationError(
+                _l("A code has 3 to 20 letters, digits or dashes, for example PHNOMPENH-1.")
             )

@@ -1,0 +1,163 @@
+"""The trainers' and program staff's pages: sign-in, workshops, a room's live view, the QR code
+to project. Every page but the sign-in needs a signed-in user (tests walk the URL map)."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext
+
+from .accounts import check_login, current_user, login_required, wait_seconds
+from .aggregate import stored_records, summarize
+from .db import get_db
+from .forms import LoginForm, WorkshopForm
+from .i18n import register_language_in_url
+from .plan_views import qr_svg
+from .suppress import DEFAULT_K
+
+bp = Blueprint("staff", __name__, url_prefix="/<lang>/staff")
+register_language_in_url(bp)
+ROOM_REFRESH = 15  # seconds between refreshes of the room view
+
+
+@bp.after_request
+def private(response):
+    """Staff pages show results: never kept by a shared computer's cache."""
+    response.cache_control.no_store = True
+    return response
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, never another site (an open redirect)."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlparse(target).netloc
+    ):
+        return target
+    return url_for(".home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        db = get_db()
+        wait = wait_seconds(db, form.name.data)
+        if wait:
+            form.password.errors.append(
+                gettext("Too many failed sign-ins. Please try again in %(num)d seconds.", num=wait)
+            )
+            status = 429
+        else:
+            user = check_login(db, form.name.data, form.password.data)
+            if user:
+                session.clear()  # a new session for the signed-in user
+                session["user"] = user["name"]
+                return redirect(safe_next(request.args.get("next")))
+            form.password.errors.append(gettext("Wrong user name or password."))
+            status = 401
+    return render_template("staff_login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    session.clear()
+    return redirect(url_for(".login"))
+
+
+def join_url(code: str) -> str:
+    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    return f"{base}{url_for('assessment.index', w=code)}"
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def home():
+    db = get_db()
+    instrument = current_app.extensions["instrument"]
+    form = WorkshopForm()
+    form.country.choices = [
+        (o.key, gettext(o.label)) for o in instrument.context_question("country").options
+    ]
+    if request.method == "GET" and form.held_on.data is None:
+        form.held_on.data = date.today()
+    if form.validate_on_submit():
+        if db.execute("SELECT 1 FROM workshops WHERE code = ?", [form.code.data]).fetchone():
+            form.code.errors.append(gettext("A workshop with this code exists already."))
+        else:
+            with db.conn:
+                db["workshops"].insert(
+                    {
+                        "code": form.code.data,
+                        "name": form.name.data,
+                        "country": form.country.data,
+                        "held_on": form.held_on.data.isoformat(),
+                        "created_by": current_user()["name"],
+                    }
+                )
+            flash(gettext("Workshop %(code)s created.", code=form.code.data))
+            return redirect(url_for(".room", code=form.code.data))
+    workshops = db.execute(
+        "SELECT w.code, w.name, w.country, w.held_on, count(s.id) FROM workshops w "
+        "LEFT JOIN submissions s ON s.workshop = w.code GROUP BY w.code ORDER BY w.held_on DESC, w.code"
+    ).fetchall()
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    return render_template(
+        "staff_home.html", form=form, workshops=workshops, user=current_user(), k=k
+    )
+
+
+def workshop_or_404(code: str) -> dict:
+    row = (
+        get_db()
+        .execute("SELECT code, name, country, held_on FROM workshops WHERE code = ?", [code])
+        .fetchone()
+    )
+    if row is None:
+        abort(404)
+    return dict(zip(("code", "name", "country", "held_on"), row, strict=True))
+
+
+@bp.get("/workshops/<code>")
+@login_required
+def room(code: str):
+    workshop = workshop_or_404(code)
+    instrument = current_app.extensions["instrument"]
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    records = stored_records(get_db(), workshop=code)
+    summary = summarize(records, instrument, k)
+    gaps = {g.key: g for g in instrument.gaps}
+    return render_template(
+        "staff_room.html",
+        workshop=workshop,
+        summary=summary,
+        k=k,
+        instrument=instrument,
+        gaps=gaps,
+        join=join_url(code),
+        refresh=ROOM_REFRESH,
+    )
+
+
+@bp.get("/workshops/<code>/qr")
+@login_required
+def qr(code: str):
+    workshop = workshop_or_404(code)
+    url = join_url(code)
+    return render_template("staff_qr.html", workshop=workshop, join=url, qr=qr_svg(url))
