@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 
 import click
+import segno
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
@@ -18,11 +20,19 @@ from .fonts import build_fonts_command
 from .plans_command import pdf_command
 from .push import add_device_command, push_command
 from .server import Server, lan_urls, server_options
+from .submissions import normalize_workshop
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)
 def main() -> None:
     """lmcself: digital-readiness self-assessment for MSMEs."""
+
+
+def join_qr(url: str) -> str:
+    """The link as a QR code drawn with block characters, for a projected terminal."""
+    buffer = io.StringIO()
+    segno.make(url, error="m", micro=False).terminal(out=buffer, compact=True, border=2)
+    return buffer.getvalue()
 
 
 def default_workers() -> int:
@@ -53,13 +63,25 @@ def default_workers() -> int:
 @click.option(
     "--key", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM) for HTTPS."
 )
+@click.option(
+    "--workshop", help="A workshop code: print its join link and a QR code to scan from the screen."
+)
 @with_appcontext
 def serve_command(
-    host: str, port: int, workers: int, threads: int, cert: str | None, key: str | None
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    cert: str | None,
+    key: str | None,
+    workshop: str | None,
 ) -> None:
     """Serve the app with a production server and print the addresses phones can open."""
     if bool(cert) != bool(key):
         raise click.UsageError("--cert and --key go together")
+    code = normalize_workshop(workshop) if workshop else None
+    if workshop and code is None:
+        raise click.BadParameter(f"{workshop!r} is not a workshop code", param_hint="--workshop")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     # Staff sessions: over HTTPS the cookie is never sent in clear.
     app.config["SESSION_COOKIE_SECURE"] = bool(cert)
@@ -69,6 +91,11 @@ def serve_command(
     click.echo(f"lmcself is serving the assessment ({workers} workers x {threads} threads). Open:")
     for url in lan_urls(port, host, scheme):
         click.echo(f"  {url}")
+    click.echo(f"Trainers sign in at {lan_urls(port, host, scheme)[0]}en/staff/")
+    urls = lan_urls(port, host, scheme)
+    join = f"{urls[0]}?w={code}" if code else urls[0]
+    click.echo(f"Participants scan this to {'join ' + code if code else 'start'} ({join}):")
+    click.echo(join_qr(join))
     click.echo("Press Ctrl+C to stop.")
     Server(app, server_options(host, port, workers, threads, cert, key)).run()
 

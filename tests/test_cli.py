@@ -60,3 +60,20 @@ def test_lan_urls_list_this_machine_with_loopback_last():
     loopback = [i for i, u in enumerate(urls) if "//127." in u]
     assert loopback[-1] == len(urls) - 1
     assert lan_urls(8443, "10.1.2.3", "https") == ["https://10.1.2.3:8443/"]
+
+
+def test_serve_prints_the_workshops_join_link_and_its_qr_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMCSELF_DATABASE", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("LMCSELF_SECRET_KEY", "x")
+    monkeypatch.setattr("lmcself.cli.Server.run", lambda self: None)
+    from click.testing import CliRunner
+
+    from lmcself.cli import join_qr
+
+    result = CliRunner().invoke(main, ["serve", "--host", "10.1.2.3", "--workshop", "vte-1"])
+    assert result.exit_code == 0, result.output
+    assert "http://10.1.2.3:8000/?w=VTE-1" in result.output
+    assert join_qr("http://10.1.2.3:8000/?w=VTE-1") in result.output
+    assert "http://10.1.2.3:8000/en/staff/" in result.output
+    bad = CliRunner().invoke(main, ["serve", "--workshop", "a b"])
+    assert bad.exit_code == 2
