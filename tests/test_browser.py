@@ -302,3 +302,40 @@ def test_keyboard_only_answering(live_server, old_phone):
     page.keyboard.press("Space")
     assert first.is_checked()
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+
+@pytest.fixture(scope="module")
+def staff_on_live_server(live_server):
+    """A trainer and a workshop of 9 on the shared live server's database."""
+    from lmcself.accounts import add_user
+    from lmcself.db import connect, insert_submission, migrate
+
+    from .conftest import random_records
+
+    database = connect(str(live_server.database))
+    migrate(database)
+    add_user(database, "browser-trainer", "correct horse battery", "trainer")
+    database["workshops"].insert(
+        {"code": "SHOW-1", "name": "Battambang", "country": "KH", "held_on": "2026-11-28"}
+    )
+    for record in random_records(default_instrument(), 9, seed=40, workshop="SHOW-1"):
+        insert_submission(database, record)
+    database.close()
+    return "browser-trainer"
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_the_staff_pages(live_server, phone, code, staff_on_live_server):
+    page = phone
+    page.goto(f"{live_server.url}/{code}/staff/login")
+    check_page(page, code, "21-staff-login")
+    page.fill("#name", staff_on_live_server)
+    page.fill("#password", "correct horse battery")
+    page.click("button[type=submit]")
+    page.wait_for_selector("table.staff-table")
+    check_page(page, code, "22-staff-home")
+    page.goto(f"{live_server.url}/{code}/staff/workshops/SHOW-1")
+    page.wait_for_selector(".chart")
+    check_page(page, code, "23-staff-room")
+    page.goto(f"{live_server.url}/{code}/staff/workshops/SHOW-1/qr")
+    check_page(page, code, "24-staff-qr")
