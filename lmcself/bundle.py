@@ -26,7 +26,7 @@ import sqlite_utils
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .db import INSERT_ROW, get_db, init_db, submission_row, write_lock
+from .db import INSERT_FACT, INSERT_ROW, get_db, init_db, submission_row, write_lock
 from .i18n import LOCALES
 from .instrument import CONTEXT_KEYS, Instrument
 from .submissions import InvalidSubmission, build_record, normalize_workshop
@@ -302,6 +302,7 @@ def _store(db: sqlite_utils.Database, rows: list[dict], seen: dict, report: Impo
         else:
             report.conflicts.append(row["id"])
     db.conn.executemany(INSERT_ROW, new)
+    db.conn.executemany(INSERT_FACT, new)
     report.created += len(new)
 
 

@@ -3,6 +3,7 @@ to project. Every page but the sign-in needs a signed-in user (tests walk the UR
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from urllib.parse import urlparse
 
@@ -21,6 +22,7 @@ from flask_babel import gettext
 
 from .accounts import check_login, current_user, login_required, wait_seconds
 from .aggregate import stored_records, summarize
+from .dashboard import FILTERS, GROUPS, dashboard, months, workshop_codes
 from .db import get_db
 from .forms import LoginForm, WorkshopForm
 from .i18n import register_language_in_url
@@ -161,3 +163,63 @@ def qr(code: str):
     workshop = workshop_or_404(code)
     url = join_url(code)
     return render_template("staff_qr.html", workshop=workshop, join=url, qr=qr_svg(url))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard_page():
+    db = get_db()
+    instrument = current_app.extensions["instrument"]
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    by = request.args.get("by") if request.args.get("by") in GROUPS else "country"
+    choices = {
+        key: instrument.context_question(key).options for key in FILTERS if key != "workshop"
+    }
+    codes = workshop_codes(db)
+    filters = {}
+    for key in FILTERS:
+        value = request.args.get(key) or None
+        allowed = codes if key == "workshop" else [o.key for o in choices[key]]
+        if value in allowed:
+            filters[key] = value
+    available = months(db)
+    since = request.args.get("since") if request.args.get("since") in available else ""
+    until = request.args.get("until") if request.args.get("until") in available else ""
+    figures = dashboard(db, instrument, by, k, filters, since, until)
+    return render_template(
+        "staff_dashboard.html",
+        figures=figures,
+        by=by,
+        k=k,
+        filters=filters,
+        choices=choices,
+        codes=codes,
+        months=available,
+        since=since,
+        until=until,
+        instrument=instrument,
+        group_names=group_names(),
+        value_label=functools.partial(value_label, instrument),
+    )
+
+
+def group_names() -> dict[str, str]:
+    return {
+        "country": gettext("Country"),
+        "sector": gettext("Sector"),
+        "size": gettext("Size"),
+        "women_led": gettext("Women-led"),
+        "region": gettext("Region"),
+        "workshop": gettext("Workshop"),
+        "month": gettext("Month"),
+    }
+
+
+def value_label(instrument, group: str, value: str) -> str:
+    """What a group's value says to a reader: an answer's label, a code, a month."""
+    if group in FILTERS and group != "workshop":
+        option = instrument.context_question(group).option(value)
+        return gettext(option.label) if option else value
+    if group == "workshop" and not value:
+        return gettext("Not through a workshop")
+    return value

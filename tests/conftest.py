@@ -98,6 +98,27 @@ def central(tmp_path):
     return app
 
 
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def trainer(app):
+    """A trainer account on the app's database."""
+    from lmcself.accounts import add_user
+
+    with app.app_context():
+        add_user(get_db(), "sokha", PASSWORD, "trainer")
+    return "sokha"
+
+
+def sign_in(client, name="sokha", password=PASSWORD, lang="en"):
+    page = client.get(f"/{lang}/staff/login")
+    return client.post(
+        f"/{lang}/staff/login",
+        data={"name": name, "password": password, "csrf_token": csrf_token(page.text)},
+    )
+
+
 def csrf_token(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no CSRF token in the page"

@@ -10,24 +10,7 @@ import pytest
 from lmcself.accounts import add_user
 from lmcself.db import get_db
 
-from .conftest import csrf_token, random_records, store
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def trainer(app):
-    with app.app_context():
-        add_user(get_db(), "sokha", PASSWORD, "trainer")
-    return "sokha"
-
-
-def sign_in(client, name="sokha", password=PASSWORD, lang="en"):
-    page = client.get(f"/{lang}/staff/login")
-    return client.post(
-        f"/{lang}/staff/login",
-        data={"name": name, "password": password, "csrf_token": csrf_token(page.text)},
-    )
+from .conftest import PASSWORD, csrf_token, random_records, sign_in, store
 
 
 def test_every_staff_page_needs_a_signed_in_user(app, client):

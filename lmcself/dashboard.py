@@ -1,0 +1,110 @@
+"""The staff dashboard's figures: submissions grouped and filtered by country, sector, size,
+women-led, region, workshop and month, from the narrow `facts` table (db.py), every figure
+under the small-group rule (suppress.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from .instrument import Instrument
+from .suppress import suppressed, total_or_none
+
+GROUPS = ("country", "sector", "size", "women_led", "region", "workshop", "month")
+FILTERS = ("country", "sector", "size", "women_led", "region", "workshop")
+
+
+@dataclass(frozen=True)
+class Group:
+    value: str
+    n: int
+    overall: float
+    dimensions: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    total: int | None  # None: fewer than k match
+    overall: float | None
+    dimensions: dict[str, float | None]
+    levels: dict[str, int | None]
+    groups: list[Group]
+    hidden_groups: int
+
+
+def _where(instrument: Instrument, filters: dict[str, str], since: str, until: str):
+    clauses, params = ["instrument_version = ?"], [instrument.version]
+    for column in FILTERS:
+        if filters.get(column) is not None:
+            clauses.append(f"{column} = ?")
+            params.append(filters[column])
+    if since:
+        clauses.append("month >= ?")
+        params.append(since)
+    if until:
+        clauses.append("month <= ?")
+        params.append(until)
+    return " WHERE " + " AND ".join(clauses), params
+
+
+def dashboard(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: str,
+    k: int,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+) -> Dashboard:
+    if by not in GROUPS:
+        raise ValueError(f"cannot group by {by!r}")
+    where, params = _where(instrument, filters or {}, since, until)
+    keys = [d.key for d in instrument.dimensions]
+    sums = ", ".join(f"sum(s{i})" for i in range(len(keys)))
+    levels = [lv.key for lv in instrument.levels]
+    by_level = ", ".join("sum(level = ?)" for _ in levels)
+    # One scan, grouped by one column: counts, sums and level counts; the rest is made from them.
+    rows = db.execute(
+        f"SELECT {by}, count(*), sum(overall), {sums}, {by_level} FROM facts{where} GROUP BY {by}",
+        [*levels, *params],
+    ).fetchall()
+    width = len(keys) + 2  # count, overall, dimension sums
+    per_group = {row[0]: list(row[1 : 1 + width]) for row in rows}
+    per_level = {key: sum(row[1 + width + i] for row in rows) for i, key in enumerate(levels)}
+    counts = {value: acc[0] for value, acc in per_group.items()}
+    total = total_or_none(counts, k)
+    if total is None:
+        empty = {key: None for key in keys}
+        return Dashboard(None, None, empty, {lv.key: None for lv in instrument.levels}, [], 0)
+    shown = suppressed(counts, k)
+
+    def means(acc: list) -> tuple[float, dict[str, float]]:
+        n = acc[0]
+        return round(acc[1] / n, 1), {
+            key: round(t / n, 1) for key, t in zip(keys, acc[2:], strict=True)
+        }
+
+    groups = []
+    for value in sorted(per_group):
+        if shown[value] is not None:
+            overall, dims = means(per_group[value])
+            groups.append(Group(value, per_group[value][0], overall, dims))
+    whole = [sum(acc[i] for acc in per_group.values()) for i in range(len(keys) + 2)]
+    overall, dims = means(whole)
+    return Dashboard(
+        total,
+        overall,
+        dims,
+        suppressed({lv.key: per_level.get(lv.key, 0) for lv in instrument.levels}, k),
+        groups,
+        sum(1 for n in shown.values() if n is None),
+    )
+
+
+def months(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT month FROM facts ORDER BY month")]
+
+
+def workshop_codes(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT code FROM workshops ORDER BY code")]

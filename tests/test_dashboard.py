@@ -1,0 +1,152 @@
+"""The staff dashboard: right figures from the `facts` table, nothing under k (a property over
+random data sets), filters and periods."""
+
+from __future__ import annotations
+
+import tempfile
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lmcself.dashboard import GROUPS, dashboard
+from lmcself.db import connect, get_db, insert_submission, migrate
+from lmcself.instrument import default_instrument
+
+from .conftest import random_records, sign_in
+
+INSTRUMENT = default_instrument()
+POOL = random_records(INSTRUMENT, 200, seed=51) + random_records(
+    INSTRUMENT, 60, seed=52, workshop="VTE-1"
+)
+
+
+def database(records):
+    db = connect(tempfile.mktemp(suffix=".db"))
+    migrate(db)
+    for record in records:
+        insert_submission(db, record)
+    return db
+
+
+def test_facts_mirror_every_stored_submission_and_the_backfill(tmp_path, monkeypatch):
+    import lmcself.db as db_module
+
+    old = connect(str(tmp_path / "old.db"))
+    monkeypatch.setattr(db_module, "MIGRATIONS", db_module.MIGRATIONS[:4])
+    migrate(old)
+    with old.conn:  # rows as the code before the facts table stored them
+        for record in POOL[:5]:
+            old.conn.execute(db_module.INSERT_ROW, db_module.submission_row(record))
+    monkeypatch.undo()
+    assert migrate(old) == ["0005_facts"]  # rows stored before the table are copied in
+    for record in POOL[5:10]:
+        insert_submission(old, record)  # and new ones with their submission
+    for record in POOL[:10]:
+        fact = old.execute(
+            "SELECT country, workshop, month, overall, s0, s5 FROM facts WHERE id = ?",
+            [record["id"]],
+        ).fetchone()
+        dims = record["scores"]["dimensions"]
+        assert fact == (
+            record["country"],
+            record["workshop"] or "",
+            record["created_on"][:7],
+            record["overall"],
+            dims[0]["score"],
+            dims[5]["score"],
+        )
+
+
+def test_the_figures_are_right_with_k_1():
+    db = database(POOL[:40])
+    figures = dashboard(db, INSTRUMENT, "country", 1)
+    assert figures.total == 40
+    assert figures.overall == round(sum(r["overall"] for r in POOL[:40]) / 40, 1)
+    for group in figures.groups:
+        members = [r for r in POOL[:40] if r["country"] == group.value]
+        assert group.n == len(members)
+        first = INSTRUMENT.dimensions[0].key
+        expected = sum(r["scores"]["dimensions"][0]["score"] for r in members) / len(members)
+        assert group.dimensions[first] == round(expected, 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from(range(len(POOL))), max_size=60, unique=True),
+    st.sampled_from(GROUPS),
+    st.integers(2, 8),
+)
+def test_nothing_under_k_is_shown(picks, by, k):
+    records = [POOL[i] for i in picks]
+    figures = dashboard(database(records), INSTRUMENT, by, k)
+    if len(records) < k:
+        assert figures.total is None and figures.groups == []
+        return
+    assert figures.total == len(records)
+    assert all(g.n >= k for g in figures.groups)
+    hidden = len(records) - sum(g.n for g in figures.groups)
+    assert hidden == 0 or hidden >= k
+    levels = [n for n in figures.levels.values() if n is not None]
+    assert all(n == 0 or n >= k for n in levels)
+    assert len(records) - sum(levels) in (0,) or len(records) - sum(levels) >= k
+
+
+def test_filters_and_periods():
+    db = database(POOL)
+    kh = [r for r in POOL if r["country"] == "KH"]
+    assert dashboard(db, INSTRUMENT, "sector", 1, {"country": "KH"}).total == len(kh)
+    november = [r for r in POOL if r["created_on"][:7] == "2026-11"]
+    assert dashboard(db, INSTRUMENT, "month", 1, since="2026-11", until="2026-11").total == len(
+        november
+    )
+    assert dashboard(db, INSTRUMENT, "workshop", 1, {"workshop": "VTE-1"}).total == 60
+
+
+def test_the_dashboard_page(app, client, trainer):
+    with app.app_context():
+        for record in POOL[:30]:
+            insert_submission(get_db(), record)
+    sign_in(client)
+    page = client.get("/en/staff/dashboard?by=sector&country=KH")
+    assert page.status_code == 200 and "<svg" in page.text
+    odd = client.get("/en/staff/dashboard?by=nonsense&country=XX&since=never")
+    assert odd.status_code == 200  # unknown choices are ignored, not an error
+
+
+def facts_match(app) -> int:
+    with app.app_context():
+        db = get_db()
+        ids = {r[0] for r in db.execute("SELECT id FROM submissions")}
+        facts = db.execute("SELECT id, overall, country FROM facts").fetchall()
+        stored = {
+            r[0]: (r[1], r[2]) for r in db.execute("SELECT id, overall, country FROM submissions")
+        }
+    assert {f[0] for f in facts} == ids and len(facts) == len(ids)
+    assert all(stored[f[0]] == (f[1], f[2]) for f in facts)
+    return len(ids)
+
+
+def test_every_way_in_writes_the_fact_once(app, client, central, instrument, tmp_path):
+    from lmcself.cli import main
+
+    from .conftest import context_answers, top_answers
+
+    body = {
+        "id": "0b9a3b5e-4a7e-4b1e-9a77-6a0b2f3c4d5e",
+        "instrument_version": instrument.version,
+        "locale": "en",
+        "context": context_answers(instrument),
+        "answers": top_answers(instrument),
+    }
+    assert client.post("/api/v1/submissions", json=body).status_code == 201
+    assert client.post("/api/v1/submissions", json=body).status_code == 200  # no second fact
+    with app.app_context():
+        for record in POOL[:20]:
+            insert_submission(get_db(), record)
+    assert facts_match(app) == 21
+    runner = app.test_cli_runner()
+    bundle = tmp_path / "b.lmcself"
+    assert runner.invoke(main, ["export-bundle", str(bundle)]).exit_code == 0
+    for _ in range(2):  # importing twice writes no second fact
+        assert central.test_cli_runner().invoke(main, ["import", str(bundle)]).exit_code == 0
+    assert facts_match(central) == 21
