@@ -22,12 +22,14 @@ from flask import (
 )
 from flask_babel import get_locale, gettext
 
+from .dashboard import peers
 from .db import SubmissionConflict, get_db, get_submission, insert_submission
 from .forms import StartForm, questions_form, valid_answers
 from .i18n import best_language, register_language_in_url, select_locale
 from .instrument import Instrument
 from .scoring import DimensionScore, Result
 from .submissions import build_record, new_id, normalize_workshop
+from .suppress import DEFAULT_K
 
 bp = Blueprint("assessment", __name__)
 KEY = "assessment"
@@ -162,7 +164,13 @@ def result(submission_id: str):
     if record is None:
         abort(404)
     # The stored scores, not a new scoring: a result keeps the instrument version that scored it.
-    return render_template("result.html", result=Result.from_dict(record["scores"]), record=record)
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    return render_template(
+        "result.html",
+        result=Result.from_dict(record["scores"]),
+        record=record,
+        peers=peers(get_db(), record, k),
+    )
 
 
 def app_data() -> dict:

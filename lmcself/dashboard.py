@@ -108,3 +108,26 @@ def months(db: sqlite_utils.Database) -> list[str]:
 
 def workshop_codes(db: sqlite_utils.Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT code FROM workshops ORDER BY code")]
+
+
+@dataclass(frozen=True)
+class Peers:
+    n: int
+    overall: float
+
+
+def peers(db: sqlite_utils.Database, record: dict, k: int) -> Peers | None:
+    """ "Businesses like yours": the same country, sector and size and questionnaire, the owner's
+    own submission left out; None when fewer than k."""
+    n, overall = db.execute(
+        "SELECT count(*), avg(overall) FROM facts WHERE country = ? AND sector = ? AND size = ? "
+        "AND instrument_version = ? AND id != ?",
+        [
+            record["country"],
+            record["sector"],
+            record["size"],
+            record["instrument_version"],
+            record["id"],
+        ],
+    ).fetchone()
+    return Peers(n, round(overall, 1)) if n >= k else None

@@ -150,3 +150,26 @@ def test_every_way_in_writes_the_fact_once(app, client, central, instrument, tmp
     for _ in range(2):  # importing twice writes no second fact
         assert central.test_cli_runner().invoke(main, ["import", str(bundle)]).exit_code == 0
     assert facts_match(central) == 21
+
+
+def test_the_result_page_compares_with_businesses_like_yours_from_k(app, client, instrument):
+    def like(record, n, seed):
+        out = []
+        for other in random_records(instrument, n, seed=seed):
+            for key in ("country", "sector", "size"):
+                other[key] = record[key]
+            out.append(other)
+        return out
+
+    owner = POOL[0]
+    with app.app_context():
+        db = get_db()
+        insert_submission(db, owner)
+        for other in like(owner, 4, 60):
+            insert_submission(db, other)
+        page = client.get(f"/en/result/{owner['id']}")
+        assert "Businesses like yours" not in page.text  # 4 others: fewer than k
+        others = like(owner, 1, 61)
+        insert_submission(db, others[0])
+        page = client.get(f"/en/result/{owner['id']}")
+    assert "5 businesses in the same country, sector and size scored" in page.text
