@@ -3,8 +3,6 @@ random data sets), filters and periods."""
 
 from __future__ import annotations
 
-import tempfile
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +19,7 @@ POOL = random_records(INSTRUMENT, 200, seed=51) + random_records(
 
 
 def database(records):
-    db = connect(tempfile.mktemp(suffix=".db"))
+    db = connect(":memory:")
     migrate(db)
     for record in records:
         insert_submission(db, record)
