@@ -9,6 +9,7 @@ from .db import Inserted, SubmissionConflict, get_db, insert_submission
 from .i18n import LOCALES
 from .push import receive_batch
 from .submissions import InvalidSubmission, build_record, normalize_workshop
+from .workshops import is_known
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_SUBMISSION_BYTES = 32 * 1024
@@ -55,6 +56,8 @@ def submit():
     workshop = payload.get("workshop")
     if workshop is not None and normalize_workshop(workshop) is None:
         return error(422, "workshop: not a valid workshop code")
+    if workshop is not None and not is_known(get_db(), normalize_workshop(workshop)):
+        return error(422, f"workshop: no workshop {normalize_workshop(workshop)!r} on this server")
     try:
         record = build_record(
             inst, payload.get("id"), locale, context, answers, normalize_workshop(workshop)

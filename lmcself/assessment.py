@@ -30,6 +30,7 @@ from .instrument import Instrument
 from .scoring import DimensionScore, Result
 from .submissions import build_record, new_id, normalize_workshop
 from .suppress import DEFAULT_K
+from .workshops import is_known
 
 bp = Blueprint("assessment", __name__)
 KEY = "assessment"
@@ -72,14 +73,24 @@ def step_url(step: int) -> str:
     return url_for(".context") if step == 0 else url_for(".part", n=step)
 
 
+def workshop_from_link(code: str | None) -> tuple[str | None, str | None]:
+    """The link's workshop code when this server knows it; else None, and the code to tell
+    the owner about (a mistyped link must not cost an owner the assessment at the end)."""
+    code = normalize_workshop(code)
+    if code is None or is_known(get_db(), code):
+        return code, None
+    return None, code
+
+
 @bp.route("/<lang>/", methods=["GET", "POST"])
 def landing():
-    form = StartForm(workshop=normalize_workshop(request.args.get("w")))
+    workshop, unknown = workshop_from_link(request.args.get("w"))
+    form = StartForm(workshop=workshop)
     if form.validate_on_submit():
         save(
             {
                 "id": new_id(),
-                "workshop": normalize_workshop(form.workshop.data),
+                "workshop": workshop_from_link(form.workshop.data)[0],
                 # Business details of last time, when the owner came back with a re-entry code.
                 "context": session.pop("prefill", {}),
                 "answers": {},
@@ -89,7 +100,11 @@ def landing():
     state = current()
     resume = step_url(first_open_step(state)) if state else None
     return render_template(
-        "landing.html", form=form, resume=resume, last_result=session.get("last_result")
+        "landing.html",
+        form=form,
+        resume=resume,
+        last_result=session.get("last_result"),
+        unknown_workshop=unknown,
     )
 
 
@@ -237,9 +252,11 @@ def app_page():
         inst.dimensions[0].key,
         0,
     )
-    workshop = normalize_workshop(request.args.get("w"))
+    workshop, unknown = workshop_from_link(request.args.get("w"))
     response = make_response(
-        render_template("app.html", data=app_data(), result=blank, workshop=workshop)
+        render_template(
+            "app.html", data=app_data(), result=blank, workshop=workshop, unknown_workshop=unknown
+        )
     )
     # Revalidated on every visit: unchanged, it costs a 304, and a new release is seen at once.
     response.cache_control.no_cache = True

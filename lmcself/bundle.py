@@ -1,10 +1,12 @@
 """Bundles: a workshop laptop's submissions as one file, carried to the central server.
 
-A bundle is gzip-compressed JSON lines: a header line, one line per submission, and a trailer
-with the count and the SHA-256 of the submission lines, so a cut or edited file is refused
-whole. Importing checks and scores every submission again, as the API does, inside one
+A bundle is gzip-compressed JSON lines: a header line (with the definitions of the workshops
+its submissions name), one line per submission, and a trailer with the count and the SHA-256 of
+every line before it, so a cut or edited file is refused whole. Importing checks and scores every submission again, as the API does, inside one
 transaction: bad input leaves the database as it was, and importing twice changes nothing.
-A submission whose id is stored with other answers is a conflict: reported, never overwritten.
+A submission whose id is stored with other answers is a conflict: reported, never overwritten;
+so is a workshop stored with other details. A workshop code neither stored nor defined in the
+bundle refuses the whole bundle.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from .db import INSERT_FACT, INSERT_ROW, get_db, init_db, submission_row, write_
 from .i18n import LOCALES
 from .instrument import CONTEXT_KEYS, Instrument
 from .submissions import InvalidSubmission, build_record, normalize_workshop
+from .workshops import WorkshopError, checked_definition, definitions, known_codes
+from .workshops import merge as merge_workshops
 
 FORMAT = "lmcself-bundle"
-VERSION = 1
+VERSION = 2  # 2: the header carries workshop definitions and is covered by the checksum
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024  # uncompressed; 100,000 submissions take about 60 MB
 CHUNK = 500  # submissions per INSERT batch and per look-up of existing ids
 
@@ -46,6 +50,7 @@ class ImportReport:
     created: int = 0
     existing: int = 0
     conflicts: list[str] = field(default_factory=list)
+    workshop_conflicts: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -73,15 +78,25 @@ def exported_lines(db: sqlite_utils.Database, workshop: str | None = None) -> It
         }
 
 
-def write_bundle(path: Path, lines: Iterable[dict], instrument: Instrument) -> int:
-    """Write the bundle atomically (a temporary file renamed into place); return its count."""
+def write_bundle(
+    path: Path, lines: Iterable[dict], instrument: Instrument, workshops: Iterable[dict] = ()
+) -> int:
+    """Write the bundle atomically (a temporary file renamed into place); return its count.
+    `workshops`: the definitions of the workshops the lines name (workshops.definitions)."""
     digest, count = hashlib.sha256(), 0
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
-            header = {"format": FORMAT, "version": VERSION, "instrument": instrument.version}
-            out.write(_dump(header))
+            header = {
+                "format": FORMAT,
+                "version": VERSION,
+                "instrument": instrument.version,
+                "workshops": list(workshops),
+            }
+            data = _dump(header)
+            digest.update(data)
+            out.write(data)
             for line in lines:
                 data = _dump(line)
                 digest.update(data)
@@ -120,6 +135,7 @@ def check_bundle(path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MA
     for number, line in enumerate(_raw_lines(path, max_bytes), start=1):
         if number == 1:
             header = _json(line, 1)
+            digest.update(line)
             continue
         if last is not None:
             digest.update(last)
@@ -142,6 +158,21 @@ def check_bundle(path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MA
     if trailer.get("count") != count or trailer["sha256"] != digest.hexdigest():
         raise BundleError("the file was changed after it was made: its checksum does not match")
     return count
+
+
+def bundle_workshops(path: Path, instrument: Instrument) -> list[dict]:
+    """The workshop definitions in the bundle's header, each checked (call check_bundle first)."""
+    header = _json(next(_raw_lines(path, DEFAULT_MAX_BYTES)), 1)
+    items = header.get("workshops")
+    if not isinstance(items, list):
+        raise BundleError("line 1: workshops must be a list")
+    try:
+        return [
+            checked_definition(item, f"line 1: workshops[{i}]", instrument)
+            for i, item in enumerate(items)
+        ]
+    except WorkshopError as exc:
+        raise BundleError(str(exc)) from exc
 
 
 def _json(line: bytes, number: int) -> dict:
@@ -254,36 +285,49 @@ def import_records(
     db: sqlite_utils.Database,
     records: Iterable[dict],
     progress: Callable[[int], None] = lambda n: None,
+    workshops: Iterable[dict] = (),
 ) -> ImportReport:
     """import_rows for records (as build_record makes them)."""
-    return import_rows(db, map(submission_row, records), progress)
+    return import_rows(db, map(submission_row, records), progress, workshops)
 
 
 def import_rows(
     db: sqlite_utils.Database,
     rows: Iterable[dict],
     progress: Callable[[int], None] = lambda n: None,
+    workshops: Iterable[dict] = (),
 ) -> ImportReport:
-    """Store the rows in one transaction: an error on any (BundleError) rolls all back. New
-    ids are inserted, same id and content counts as existing, other content as a conflict."""
+    """Store the workshop definitions and the rows in one transaction: an error on any
+    (BundleError) rolls all back. New ids are inserted, same id and content counts as existing,
+    other content as a conflict; a row naming a workshop unknown here is an error."""
     report = ImportReport()
     seen: dict[str, str] = {}
     with write_lock, db.conn:
         db.conn.execute("BEGIN IMMEDIATE")  # no other writer between the look-up and the insert
+        report.workshop_conflicts = merge_workshops(db, workshops)
+        known = known_codes(db)
         chunk: list[dict] = []
         for row in rows:
             chunk.append(row)
             if len(chunk) == CHUNK:
-                _store(db, chunk, seen, report)
+                _store(db, chunk, seen, report, known)
                 progress(len(chunk))
                 chunk = []
         if chunk:
-            _store(db, chunk, seen, report)
+            _store(db, chunk, seen, report, known)
             progress(len(chunk))
     return report
 
 
-def _store(db: sqlite_utils.Database, rows: list[dict], seen: dict, report: ImportReport) -> None:
+def _store(
+    db: sqlite_utils.Database, rows: list[dict], seen: dict, report: ImportReport, known: set
+) -> None:
+    for row in rows:
+        if row["workshop"] and row["workshop"] not in known:
+            raise BundleError(
+                f"submission {row['id']}: unknown workshop code {row['workshop']!r}, "
+                "neither stored here nor defined in what was sent"
+            )
     ids = [r["id"] for r in rows]
     marks = ", ".join("?" * len(ids))
     stored = dict(
@@ -327,7 +371,12 @@ def export_bundle_command(out: Path, workshop: str | None) -> None:
                 bar.update(1)
                 yield line
 
-        count = write_bundle(out, lines(), current_app.extensions["instrument"])
+        named = [
+            r[0] for r in db.execute(f"SELECT DISTINCT workshop FROM submissions{where}", params)
+        ]
+        count = write_bundle(
+            out, lines(), current_app.extensions["instrument"], definitions(db, named)
+        )
     click.echo(f"{count} submissions written to {out} ({out.stat().st_size / 1024:.0f} KB)")
 
 
@@ -346,16 +395,23 @@ def import_command(bundles: tuple[Path, ...]) -> None:
     for path in bundles:
         try:
             count = check_bundle(path, instrument, max_bytes)
+            workshops = bundle_workshops(path, instrument)
             with click.progressbar(length=count, label=f"importing {path.name}") as bar:
                 workers = (os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
                 rows = checked_rows(path, instrument, max_bytes, workers)
-                report = import_rows(db, rows, progress=bar.update)
+                report = import_rows(db, rows, bar.update, workshops)
         except BundleError as exc:
             raise click.ClickException(f"{path}: {exc}; nothing imported from it") from exc
         click.echo(
             f"{path}: {report.created} new, {report.existing} already here, "
             f"{len(report.conflicts)} conflicts"
         )
+        for code in report.workshop_conflicts:
+            click.echo(
+                f"{path}: workshop {code} is stored here with another name, country or date; "
+                "the stored one is kept",
+                err=True,
+            )
         conflicts += report.conflicts
     if conflicts:
         shown = ", ".join(conflicts[:10]) + (" ..." if len(conflicts) > 10 else "")

@@ -3,7 +3,8 @@ server when it can reach one.
 
 The central server knows each laptop by a token made with `lmcself add-device` (only its hash
 is stored). A push sends batches of bundle lines (bundle.py: checked and scored again, the
-original date and workshop kept) to `POST /api/v1/batches`. Inserting is idempotent, so a batch
+original date and workshop kept, with the definitions of the workshops they name) to
+`POST /api/v1/batches`. Inserting is idempotent, so a batch
 sent again after a lost answer changes nothing; the laptop remembers which ids the server
 confirmed, so `lmcself push` run again after a cut connection goes on where it stopped.
 """
@@ -27,6 +28,7 @@ from flask.cli import with_appcontext
 
 from .bundle import BundleError, exported_lines, import_records, record_from_line
 from .db import get_db, init_db
+from .workshops import WorkshopError, checked_definition, definitions
 
 MAX_BATCH = 200  # lines per request: about 140 KB of JSON, under MAX_CONTENT_LENGTH
 RETRIES = (1, 2, 4, 8)  # seconds to wait before each new try of a batch
@@ -72,8 +74,9 @@ def receive_batch():
         ), 401
     payload = request.get_json(silent=True)
     lines = payload.get("submissions") if isinstance(payload, dict) else None
-    if not isinstance(lines, list):
-        return jsonify({"error": 'expected {"submissions": [...]}'}), 400
+    workshops = payload.get("workshops", []) if isinstance(payload, dict) else None
+    if not isinstance(lines, list) or not isinstance(workshops, list):
+        return jsonify({"error": 'expected {"submissions": [...], "workshops": [...]}'}), 400
     if len(lines) > MAX_BATCH:
         return jsonify({"error": f"at most {MAX_BATCH} submissions per batch"}), 413
     instrument = current_app.extensions["instrument"]
@@ -85,9 +88,13 @@ def receive_batch():
         ]
         if any(r["instrument_version"] != instrument.version for r in records):
             raise BundleError(f"this server has questionnaire version {instrument.version!r}")
-    except BundleError as exc:
+        defined = [
+            checked_definition(item, f"workshops[{i}]", instrument)
+            for i, item in enumerate(workshops)
+        ]
+        report = import_records(db, records, workshops=defined)
+    except (BundleError, WorkshopError) as exc:
         return jsonify({"error": str(exc)}), 422
-    report = import_records(db, records)
     conflicts = set(report.conflicts)
     stored = [r["id"] for r in records if r["id"] not in conflicts]
     return jsonify({"stored": stored, "conflicts": sorted(conflicts)}), 200
@@ -107,18 +114,23 @@ def pending_lines(db: sqlite_utils.Database, target: str) -> list[dict]:
 def push(
     db: sqlite_utils.Database,
     target: str,
-    send: Callable[[list[dict]], dict],
+    send: Callable[[dict], dict],
     batch_size: int = MAX_BATCH,
     progress: Callable[[int], None] = lambda n: None,
     wait: Callable[[float], None] = time.sleep,
 ) -> PushReport:
-    """Send what the target has not confirmed, batch by batch, remembering each confirmation.
+    """Send what the target has not confirmed, batch by batch (with the definitions of the
+    workshops the batch names), remembering each confirmation.
     A batch that fails on the network is tried again after 1, 2, 4 and 8 s; then PushError."""
     report = PushReport()
     lines = pending_lines(db, target)
     for start in range(0, len(lines), batch_size):
         batch = lines[start : start + batch_size]
-        answer = _send_with_retries(send, batch, wait, done=start, total=len(lines))
+        payload = {
+            "submissions": batch,
+            "workshops": definitions(db, (line["workshop"] for line in batch)),
+        }
+        answer = _send_with_retries(send, payload, wait, done=start, total=len(lines))
         now = datetime.now(UTC).date().isoformat()
         with db.conn:
             db["pushed"].insert_all(
@@ -131,10 +143,10 @@ def push(
     return report
 
 
-def _send_with_retries(send, batch, wait, done: int, total: int) -> dict:
+def _send_with_retries(send, payload, wait, done: int, total: int) -> dict:
     for delay in (*RETRIES, None):
         try:
-            return send(batch)
+            return send(payload)
         except OSError as exc:  # refused, reset, timed out, name not found
             if delay is None:
                 raise PushError(
@@ -145,12 +157,12 @@ def _send_with_retries(send, batch, wait, done: int, total: int) -> dict:
     raise AssertionError("unreachable")
 
 
-def http_sender(url: str, token: str, timeout: float = 30) -> Callable[[list[dict]], dict]:
+def http_sender(url: str, token: str, timeout: float = 30) -> Callable[[dict], dict]:
     """send() for push: POST a batch as JSON; a refusal by the server is a PushError."""
     endpoint = url.rstrip("/") + "/api/v1/batches"
 
-    def send(batch: list[dict]) -> dict:
-        body = json.dumps({"submissions": batch}, ensure_ascii=False).encode()
+    def send(payload: dict) -> dict:
+        body = json.dumps(payload, ensure_ascii=False).encode()
         req = urllib.request.Request(
             endpoint,
             data=body,

@@ -58,6 +58,7 @@ def test_the_server_recomputes_the_score(client, payload):
         ({"context": {}}, 422),
         ({"answers": {"presence_x": "y"}}, 422),
         ({"workshop": "<bad code>"}, 422),
+        ({"workshop": "NOT-MADE-HERE"}, 422),  # a well-formed code no trainer created here
     ],
 )
 def test_bad_payloads_get_a_clear_4xx(client, payload, change, status):

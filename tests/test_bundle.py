@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lmcself import create_app
-from lmcself.bundle import BundleError, checked_rows, import_rows
+from lmcself.bundle import BundleError, bundle_workshops, checked_rows, import_rows
 from lmcself.cli import main
 from lmcself.db import get_db, init_db
 from lmcself.submissions import build_record
@@ -42,8 +42,8 @@ def rewrite(path: Path, change) -> None:
 
 def reseal(lines: list) -> None:
     """What a careful forger does: recompute the trailer after editing."""
-    body = [json.dumps(x, ensure_ascii=False, sort_keys=True).encode() + b"\n" for x in lines[1:-1]]
-    lines[-1] = {"count": len(body), "sha256": hashlib.sha256(b"".join(body)).hexdigest()}
+    body = [json.dumps(x, ensure_ascii=False, sort_keys=True).encode() + b"\n" for x in lines[:-1]]
+    lines[-1] = {"count": len(body) - 1, "sha256": hashlib.sha256(b"".join(body)).hexdigest()}
 
 
 def test_a_bundle_moves_every_submission_unchanged(app, central, instrument, tmp_path):
@@ -237,6 +237,60 @@ def test_checking_in_worker_processes_gives_the_same_rows_and_errors(
         reseal(lines)
 
     rewrite(bundle, edit)
+    workshops = bundle_workshops(bundle, instrument)
     with central.app_context(), pytest.raises(BundleError, match="line 621"):
-        import_rows(get_db(), checked_rows(bundle, instrument, workers=2))
+        import_rows(get_db(), checked_rows(bundle, instrument, workers=2), workshops=workshops)
     assert rows(central) == []
+
+
+def workshop_row(app, code):
+    with app.app_context():
+        return (
+            get_db()
+            .execute("SELECT code, name, country, held_on FROM workshops WHERE code = ?", [code])
+            .fetchone()
+        )
+
+
+def test_workshops_travel_with_their_submissions(app, central, instrument, tmp_path):
+    store(app, random_records(instrument, 6, workshop="HUE-2"))
+    bundle = export(app, tmp_path / "b.lmcself")
+    assert run(central, "import", bundle).exit_code == 0
+    assert workshop_row(central, "HUE-2") == workshop_row(app, "HUE-2")
+
+
+def test_a_workshop_stored_with_other_details_is_reported_not_overwritten(
+    app, central, instrument, tmp_path
+):
+    store(app, random_records(instrument, 6, workshop="HUE-2"))
+    bundle = export(app, tmp_path / "b.lmcself")
+    with central.app_context():
+        get_db()["workshops"].insert(
+            {"code": "HUE-2", "name": "Hue, old name", "country": "VN", "held_on": "2026-10-01"}
+        )
+    result = run(central, "import", bundle)
+    assert result.exit_code == 0 and "6 new" in result.output
+    assert "workshop HUE-2 is stored here with another name" in result.output
+    assert workshop_row(central, "HUE-2")[1] == "Hue, old name"
+
+
+def test_a_bundle_naming_an_unknown_workshop_is_refused_whole(app, central, instrument, tmp_path):
+    store(app, random_records(instrument, 620, seed=3, workshop="HUE-2"))
+    bundle = export(app, tmp_path / "b.lmcself")
+
+    def drop_definitions(lines):
+        lines[0]["workshops"] = []
+        reseal(lines)
+
+    rewrite(bundle, drop_definitions)
+    _refused(central, bundle, "unknown workshop code 'HUE-2'")
+    assert workshop_row(central, "HUE-2") is None
+
+
+def test_an_edited_header_is_refused(app, central, instrument, tmp_path):
+    store(app, random_records(instrument, 6, workshop="HUE-2"))
+    bundle = export(app, tmp_path / "b.lmcself")
+    rewrite(bundle, lambda lines: lines[0]["workshops"][0].update(name="Somewhere else"))
+    _refused(central, bundle, "checksum does not match")
+    rewrite(bundle, lambda lines: (lines[0]["workshops"][0].update(country="FR"), reseal(lines)))
+    _refused(central, bundle, "unknown country 'FR'")

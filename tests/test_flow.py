@@ -8,7 +8,7 @@ import pytest
 
 from lmcself.db import get_db
 
-from .conftest import context_answers, csrf_token, top_answers
+from .conftest import context_answers, csrf_token, define_workshops, top_answers
 
 
 def stored(app):
@@ -49,6 +49,8 @@ def test_question_pages_need_a_started_assessment(client):
 
 
 def test_a_full_assessment_stores_one_row_and_shows_the_result(app, client, walker, instrument):
+    with app.app_context():
+        define_workshops(get_db(), [{"workshop": "ROOM-7"}])
     answers = top_answers(instrument)
     response = walker.complete(answers, workshop="room-7")
     match = re.fullmatch(r"/en/result/([0-9a-f-]{36})", response.location)
@@ -166,3 +168,15 @@ def test_double_submitting_the_last_page_stores_one_row(app, client, walker, ins
     second = client.post(last, data=data)
     assert first.location == second.location
     assert len(stored(app)) == 1
+
+
+def test_an_unknown_workshop_code_in_the_link_is_said_and_dropped(app, client, walker, instrument):
+    landing = client.get("/en/?w=hue-9")
+    assert (
+        'The workshop code <span translate="no">HUE-9</span> in your link is not known here.'
+        in landing.text
+    )
+    assert "is not known here" in client.get("/en/app?w=hue-9").text
+    response = walker.complete(top_answers(instrument), workshop="hue-9")
+    assert response.status_code == 302  # the assessment is kept, without the workshop
+    assert stored(app)[0]["workshop"] is None

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from lmcself.bundle import exported_lines
 from lmcself.cli import main
 from lmcself.db import connect, get_db, migrate
 from lmcself.push import MAX_BATCH, PushError, add_device, push
+from lmcself.workshops import definitions
 
 from .conftest import random_records, rows, store
 
@@ -24,15 +26,15 @@ def sender(central, token, log=None):
     """send() through the central app's test client, as http_sender does over the network."""
     client = central.test_client()
 
-    def send(batch):
+    def send(payload):
         response = client.post(
             "/api/v1/batches",
-            json={"submissions": batch},
+            json=payload,
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 200, response.get_json()
         if log is not None:
-            log.append(len(batch))
+            log.append(len(payload["submissions"]))
         return response.get_json()
 
     return send
@@ -62,14 +64,14 @@ def test_a_cut_push_goes_on_where_it_stopped_without_doubles(app, central, token
     good = sender(central, token)
     calls = []
 
-    def flaky(batch):
-        calls.append(len(batch))
+    def flaky(payload):
+        calls.append(len(payload["submissions"]))
         if len(calls) == 2:
-            good(batch)  # the server stores it, then the answer is lost on the way back
+            good(payload)  # the server stores it, then the answer is lost on the way back
             raise ConnectionResetError("connection reset by peer")
         if len(calls) >= 3:
             raise ConnectionRefusedError("the Wi-Fi is gone")
-        return good(batch)
+        return good(payload)
 
     waits = []
     with app.app_context(), pytest.raises(PushError, match="after 10 of 50"):
@@ -128,6 +130,31 @@ def test_a_batch_with_one_bad_submission_stores_nothing(app, central, token, ins
     )
     assert too_many.status_code == 413 and "error" in too_many.get_json()
     assert client.post("/api/v1/batches", json=[1], headers=auth).status_code == 400
+
+
+def test_a_batch_carries_its_workshops_and_an_unknown_one_is_refused(
+    app, central, token, instrument
+):
+    store(app, random_records(instrument, 5, seed=11, workshop="LAO-3"))
+    with app.app_context():
+        lines = list(exported_lines(get_db()))
+        workshops = definitions(get_db(), ["LAO-3"])
+    auth = {"Authorization": f"Bearer {token}"}
+    client = central.test_client()
+    refused = client.post("/api/v1/batches", json={"submissions": lines}, headers=auth)
+    assert refused.status_code == 422
+    assert "unknown workshop code 'LAO-3'" in refused.get_json()["error"]
+    assert rows(central) == []
+    bad = [{**workshops[0], "held_on": "soon"}]
+    answer = client.post(
+        "/api/v1/batches", json={"submissions": lines, "workshops": bad}, headers=auth
+    )
+    assert answer.status_code == 422 and "held_on is not a date" in answer.get_json()["error"]
+    good = {"submissions": lines, "workshops": workshops}
+    assert client.post("/api/v1/batches", json=good, headers=auth).status_code == 200
+    assert len(rows(central)) == 5
+    with central.app_context():
+        assert definitions(get_db(), ["LAO-3"]) == workshops
 
 
 def test_add_device_shows_the_token_once_and_stores_only_its_hash(central):
