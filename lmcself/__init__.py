@@ -92,6 +92,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     def csrf_error(error: CSRFError):
         return render_template("error.html", title_key="expired"), 400
 
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("error.html", title_key="forbidden"), 403
+
     @app.errorhandler(404)
     def not_found(error):
         return render_template("error.html", title_key="not_found"), 404

@@ -13,7 +13,7 @@ from datetime import date
 
 import click
 import sqlite_utils
-from flask import g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 from flask.cli import with_appcontext
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -92,6 +92,22 @@ def login_required(view):
     def wrapped(*args, **kwargs):
         if current_user() is None:
             return redirect(url_for("staff.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def staff_required(view):
+    """Program staff's pages (dashboard, report, exports): a signed-in staff member; a trainer
+    is told the page is not for trainers (403), a signed-out visitor goes to the sign-in page."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        user = current_user()
+        if user is None:
+            return redirect(url_for("staff.login", next=request.full_path))
+        if user["role"] != "staff":
+            abort(403)
         return view(*args, **kwargs)
 
     return wrapped

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from .instrument import Instrument
+from .instrument import CONTEXT_KEYS, Instrument
 from .suppress import suppressed, total_or_none
 
 GROUPS = ("country", "sector", "size", "women_led", "region", "workshop", "month")
@@ -31,6 +31,12 @@ class Dashboard:
     levels: dict[str, int | None]
     groups: list[Group]
     hidden_groups: int
+
+    def as_group(self, value: str = "") -> Group:
+        """All submissions as one group (shown only when the total is)."""
+        if self.total is None:
+            raise ValueError("fewer than k submissions: nothing to show")
+        return Group(value, self.total, self.overall, self.dimensions)
 
 
 def _where(instrument: Instrument, filters: dict[str, str], since: str, until: str):
@@ -86,7 +92,7 @@ def dashboard(
         }
 
     groups = []
-    for value in sorted(per_group):
+    for value in sorted(per_group, key=_order(instrument, by)):
         if shown[value] is not None:
             overall, dims = means(per_group[value])
             groups.append(Group(value, per_group[value][0], overall, dims))
@@ -100,6 +106,15 @@ def dashboard(
         groups,
         sum(1 for n in shown.values() if n is None),
     )
+
+
+def _order(instrument: Instrument, by: str):
+    """Groups of an answer in the questionnaire's order of options (sizes small to large);
+    workshops and months by their value."""
+    if by in CONTEXT_KEYS:
+        place = {o.key: i for i, o in enumerate(instrument.context_question(by).options)}
+        return lambda value: (place.get(value, len(place)), value)
+    return lambda value: (0, value)
 
 
 def months(db: sqlite_utils.Database) -> list[str]:

@@ -42,6 +42,8 @@ QUASI_IDENTIFIERS = (
     "country",
 )
 ANY = "*"
+KINDS = ("records", "aggregate", "codebook")
+FORMATS = ("csv", "json")
 MAX_SUPPRESSED = 0.05  # share of rows that may be left out instead of generalizing further
 
 
@@ -184,11 +186,9 @@ def codebook(instrument: Instrument, label=lambda text: text) -> list[dict]:
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(["records", "aggregate", "codebook"]))
+@click.argument("kind", type=click.Choice(KINDS))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option(
     "--by",
     type=click.Choice(GROUPINGS),
@@ -206,30 +206,35 @@ def codebook(instrument: Instrument, label=lambda text: text) -> list[dict]:
 @with_appcontext
 def export_command(kind: str, out: Path, fmt: str, by: str, lang: str) -> None:
     """Write anonymized records, aggregates or the codebook (CSV in UTF-8 with BOM, or JSON)."""
+    init_db()
+    with current_app.test_request_context(f"/{lang}/"):
+        g.lang = lang
+        data, note = build_export(kind, fmt, by)
+    out.write_bytes(data)
+    click.echo(f"{out}: {note}")
+
+
+def build_export(kind: str, fmt: str, by: str = "country") -> tuple[bytes, str]:
+    """An export file's bytes and a line saying what is in it, from the app's database; the
+    codebook's labels in the request's language. For `lmcself export` and the staff pages."""
     instrument = current_app.extensions["instrument"]
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
-    init_db()
-    records = stored_records(get_db())
-    if kind == "records":
-        result = anonymized_records(records, instrument, k)
+    if kind == "codebook":
+        rows, columns = codebook(instrument, gettext), ["column", "meaning", "codes"]
+        note = f"{len(rows)} columns described"
+    elif kind == "records":
+        result = anonymized_records(stored_records(get_db()), instrument, k)
         rows, columns = result.rows, result.columns
         note = (
             f"{len(rows)} records; generalized: {', '.join(result.generalized) or 'nothing'}; "
             f"left out: {result.left_out} (in combinations seen fewer than {k} times)"
         )
     elif kind == "aggregate":
-        rows = aggregate_rows(records, instrument, by, k)
+        rows = aggregate_rows(stored_records(get_db()), instrument, by, k)
         columns = list(rows[0]) if rows else [by, "submissions"]
         note = f"{len(rows)} groups by {by} (groups of fewer than {k} left out)"
     else:
-        with current_app.test_request_context(f"/{lang}/"):
-            g.lang = lang
-            rows = codebook(instrument, gettext)
-        columns, note = ["column", "meaning", "codes"], f"{len(rows)} columns described"
-    data = (
-        to_csv(rows, columns)
-        if fmt == "csv"
-        else json.dumps(rows, ensure_ascii=False, indent=1).encode()
-    )
-    out.write_bytes(data)
-    click.echo(f"{out}: {note}")
+        raise ValueError(f"no export of kind {kind!r}")
+    if fmt == "csv":
+        return to_csv(rows, columns), note
+    return json.dumps(rows, ensure_ascii=False, indent=1).encode(), note

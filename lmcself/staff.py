@@ -4,29 +4,35 @@ to project. Every page but the sign-in needs a signed-in user (tests walk the UR
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date
 from urllib.parse import urlparse
 
+from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
-from .accounts import check_login, current_user, login_required, wait_seconds
-from .aggregate import stored_records, summarize
+from .accounts import check_login, current_user, login_required, staff_required, wait_seconds
+from .aggregate import GROUPINGS, stored_records, summarize
 from .dashboard import FILTERS, GROUPS, dashboard, months, workshop_codes
 from .db import get_db
+from .export import FORMATS, KINDS, build_export
 from .forms import LoginForm, WorkshopForm
 from .i18n import register_language_in_url
+from .pdf import render_pdf
 from .plan_views import qr_svg
+from .report import Period, situation_report
 from .suppress import DEFAULT_K
 
 bp = Blueprint("staff", __name__, url_prefix="/<lang>/staff")
@@ -166,7 +172,7 @@ def qr(code: str):
 
 
 @bp.get("/dashboard")
-@login_required
+@staff_required
 def dashboard_page():
     db = get_db()
     instrument = current_app.extensions["instrument"]
@@ -223,3 +229,102 @@ def value_label(instrument, group: str, value: str) -> str:
     if group == "workshop" and not value:
         return gettext("Not through a workshop")
     return value
+
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def format_month(value: str) -> str:
+    """2026-11 as the reader's language writes a month."""
+    year, month = map(int, value.split("-"))
+    return format_skeleton("yMMMM", date(year, month, 1), locale=get_locale())
+
+
+def report_request() -> tuple[Period, str | None, list[str]]:
+    """The period and country asked for, else the last months with submissions; and the
+    problems with what was asked, for the page to say."""
+    instrument = current_app.extensions["instrument"]
+    available = months(get_db())
+    period = Period.default(available[-1] if available else None)
+    problems = []
+    since, until = request.args.get("since", ""), request.args.get("until", "")
+    if since or until:
+        if MONTH_RE.match(since) and MONTH_RE.match(until) and since <= until:
+            period = Period(since, until)
+        else:
+            problems.append(
+                gettext("Choose a first and a last month, the first not after the last.")
+            )
+    country = request.args.get("country") or None
+    if country not in [o.key for o in instrument.context_question("country").options]:
+        country = None
+    return period, country, problems
+
+
+def render_report(pdf: bool = False) -> str:
+    instrument = current_app.extensions["instrument"]
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    period, country, problems = report_request()
+    report = situation_report(get_db(), instrument, period, k, country)
+    return render_template(
+        "staff_report.html",
+        report=report,
+        problems=problems,
+        pdf=pdf,
+        k=k,
+        instrument=instrument,
+        gaps={g.key: g for g in instrument.gaps},
+        dimension_names={d.key: d.name for d in instrument.dimensions},
+        countries=instrument.context_question("country").options,
+        group_names=group_names(),
+        value_label=functools.partial(value_label, instrument),
+        format_month=format_month,
+        today=date.today().isoformat(),
+    )
+
+
+@bp.get("/report")
+@staff_required
+def report():
+    return render_report()
+
+
+@bp.get("/report.pdf")
+@staff_required
+def report_pdf():
+    period, country, _problems = report_request()
+    response = current_app.response_class(
+        render_pdf(render_report(pdf=True), g.lang), mimetype="application/pdf"
+    )
+    name = f"situation-report-{country or 'all'}-{period.since}-{period.until}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/exports")
+@staff_required
+def exports():
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    return render_template(
+        "staff_exports.html", k=k, groupings=GROUPINGS, group_names=group_names()
+    )
+
+
+@bp.get("/exports/<kind>.<fmt>")
+@staff_required
+def export_file(kind: str, fmt: str):
+    by = request.args.get("by", "country")
+    if kind not in KINDS or fmt not in FORMATS or by not in GROUPINGS:
+        abort(404)
+    data, note = build_export(kind, fmt, by)
+    current_app.logger.info(
+        "export %s.%s by %s for %s: %s", kind, fmt, by, current_user()["name"], note
+    )
+    response = current_app.response_class(
+        data, mimetype="text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    )
+    name = (
+        f"lmcself-{kind}{'-' + by if kind == 'aggregate' else ''}-{date.today().isoformat()}.{fmt}"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -64,22 +64,40 @@ def assert_names_the_fault(load, path, key: str, problem: str) -> None:
     assert problem in info.value.problem, message
 
 
-def random_records(instrument, n: int, seed: int = 0, workshop: str | None = "HANOI-01") -> list:
-    """n scored records with random answers, languages and dates (the same for the same seed)."""
+def random_records(
+    instrument,
+    n: int,
+    seed: int = 0,
+    workshop: str | None = "HANOI-01",
+    start: date = date(2026, 11, 1),
+    days: int = 20,
+) -> list:
+    """n scored records with random answers, languages and dates from `start` over `days` days
+    (the same for the same seed)."""
     rnd = random.Random(seed)
     out = []
     for i in range(n):
         context = {q.key: rnd.choice(q.options).key for q in instrument.context}
         answers = {q.key: rnd.choice(q.options).key for q in instrument.questions}
         submission_id = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
-        day = date(2026, 11, 1) + timedelta(days=i % 20)
+        day = start + timedelta(days=i % days)
         locale = rnd.choice(["km", "lo", "my", "th", "vi", "zh_Hans", "en"])
         out.append(build_record(instrument, submission_id, locale, context, answers, workshop, day))
     return out
 
 
+def define_workshops(db, records) -> None:
+    """A workshop for each code the records name, as a trainer would have made it."""
+    for code in {r["workshop"] for r in records if r["workshop"]}:
+        db["workshops"].insert(
+            {"code": code, "name": f"Workshop {code}", "country": "VN", "held_on": "2026-11-01"},
+            ignore=True,
+        )
+
+
 def store(app, records) -> None:
     with app.app_context():
+        define_workshops(get_db(), records)
         for record in records:
             insert_submission(get_db(), record)
 
@@ -109,6 +127,16 @@ def trainer(app):
     with app.app_context():
         add_user(get_db(), "sokha", PASSWORD, "trainer")
     return "sokha"
+
+
+@pytest.fixture
+def staff_member(app):
+    """A program staff account (dashboard, report, exports) on the app's database."""
+    from lmcself.accounts import add_user
+
+    with app.app_context():
+        add_user(get_db(), "lina", PASSWORD, "staff")
+    return "lina"
 
 
 def sign_in(client, name="sokha", password=PASSWORD, lang="en"):

@@ -10,7 +10,7 @@ from lmcself.dashboard import GROUPS, dashboard
 from lmcself.db import connect, get_db, insert_submission, migrate
 from lmcself.instrument import default_instrument
 
-from .conftest import random_records, sign_in
+from .conftest import csrf_token, random_records, sign_in, store
 
 INSTRUMENT = default_instrument()
 POOL = random_records(INSTRUMENT, 200, seed=51) + random_records(
@@ -100,11 +100,15 @@ def test_filters_and_periods():
     assert dashboard(db, INSTRUMENT, "workshop", 1, {"workshop": "VTE-1"}).total == 60
 
 
-def test_the_dashboard_page(app, client, trainer):
+def test_the_dashboard_page(app, client, trainer, staff_member):
     with app.app_context():
         for record in POOL[:30]:
             insert_submission(get_db(), record)
     sign_in(client)
+    refused = client.get("/en/staff/dashboard")
+    assert refused.status_code == 403 and "This page is for program staff" in refused.text
+    client.post("/en/staff/logout", data={"csrf_token": csrf_token(client.get("/en/staff/").text)})
+    sign_in(client, staff_member)
     page = client.get("/en/staff/dashboard?by=sector&country=KH")
     assert page.status_code == 200 and "<svg" in page.text
     odd = client.get("/en/staff/dashboard?by=nonsense&country=XX&since=never")
@@ -138,9 +142,7 @@ def test_every_way_in_writes_the_fact_once(app, client, central, instrument, tmp
     }
     assert client.post("/api/v1/submissions", json=body).status_code == 201
     assert client.post("/api/v1/submissions", json=body).status_code == 200  # no second fact
-    with app.app_context():
-        for record in POOL[:20]:
-            insert_submission(get_db(), record)
+    store(app, POOL[:20])
     assert facts_match(app) == 21
     runner = app.test_cli_runner()
     bundle = tmp_path / "b.lmcself"

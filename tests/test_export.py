@@ -22,7 +22,7 @@ from lmcself.export import (
 )
 from lmcself.instrument import default_instrument
 
-from .conftest import random_records, store
+from .conftest import random_records, sign_in, store
 
 INSTRUMENT = default_instrument()
 POOL = random_records(INSTRUMENT, 400, seed=21) + random_records(
@@ -96,3 +96,29 @@ def test_export_commands_write_files(app, tmp_path):
     )
     assert result.exit_code == 0
     assert json.loads(agg.read_text())[0]["submissions"] >= 5
+
+
+def test_staff_download_the_exports_and_trainers_cannot(app, client, trainer, staff_member):
+    store(app, POOL[:120])
+    sign_in(client)
+    assert client.get("/en/staff/exports").status_code == 403
+    assert client.get("/en/staff/exports/records.csv").status_code == 403
+    client = app.test_client()
+    sign_in(client, staff_member, lang="km")
+    page = client.get("/km/staff/exports")
+    assert page.status_code == 200 and "/km/staff/exports/records.csv" in page.text
+    records = client.get("/km/staff/exports/records.csv")
+    assert records.headers["Cache-Control"] == "no-store"
+    assert "attachment" in records.headers["Content-Disposition"]
+    assert records.data.startswith(b"\xef\xbb\xbf")
+    table = list(csv.DictReader(io.StringIO(records.data.decode("utf-8-sig"))))
+    assert len(table) >= 0.95 * 120 and "id" not in table[0]
+    by_size = client.get("/km/staff/exports/aggregate.json?by=size").get_json()
+    assert {row["size"] for row in by_size} <= {
+        o.key for o in INSTRUMENT.context_question("size").options
+    }
+    assert all(row["submissions"] >= 5 for row in by_size)
+    book = client.get("/km/staff/exports/codebook.csv").data.decode("utf-8-sig")
+    assert "កម្ពុជា" in book  # the labels in the staff member's language (Khmer: Cambodia)
+    assert client.get("/km/staff/exports/records.xlsx").status_code == 404
+    assert client.get("/km/staff/exports/aggregate.csv?by=answers").status_code == 404

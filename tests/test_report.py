@@ -1,0 +1,120 @@
+"""The regional situation report: the right periods and figures, nothing under k (a property
+over random data sets, the gap table across countries included), the page and its PDF for staff
+only, in the staff member's language."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lmcself.db import connect, insert_submission, migrate
+from lmcself.instrument import default_instrument
+from lmcself.report import Period, gap_counts, situation_report
+
+from .conftest import random_records, sign_in, store
+
+INSTRUMENT = default_instrument()
+# June to November 2026: the default period (September to November) and the one before.
+POOL = random_records(INSTRUMENT, 240, seed=61, start=date(2026, 6, 1), days=183)
+
+
+def database(records):
+    db = connect(":memory:")
+    migrate(db)
+    for record in records:
+        insert_submission(db, record)
+    return db
+
+
+def test_periods():
+    period = Period("2026-09", "2026-11")
+    assert period.months == 3
+    assert period.before() == Period("2026-06", "2026-08")
+    assert Period("2026-01", "2026-01").before() == Period("2025-12", "2025-12")
+    assert Period.default("2026-02") == Period("2025-12", "2026-02")
+    assert Period.default(None, today=date(2026, 12, 3)) == Period("2026-10", "2026-12")
+
+
+def in_period(records, period):
+    return [r for r in records if period.since <= r["created_on"][:7] <= period.until]
+
+
+def test_the_figures_are_right_with_k_1():
+    period = Period("2026-09", "2026-11")
+    report = situation_report(database(POOL), INSTRUMENT, period, 1)
+    now, before = in_period(POOL, period), in_period(POOL, period.before())
+    assert report.whole.total == len(now)
+    assert report.changes[0].n_before == len(before) and report.changes[0].n_now == len(now)
+    mean = lambda rs: round(sum(r["overall"] for r in rs) / len(rs), 1)  # noqa: E731
+    assert report.changes[0].change == round(mean(now) - mean(before), 1)
+    sizes = [g.value for g in report.stand["size"].groups]
+    order = [o.key for o in INSTRUMENT.context_question("size").options]
+    assert sizes == [key for key in order if key in sizes]  # small to large, not alphabetical
+    expected = {
+        g.key: sum(
+            1 for r in now if g.applies({**{k: r[k] for k in r if k != "answers"}, **r["answers"]})
+        )
+        for g in INSTRUMENT.gaps
+    }
+    assert {g.key: g.count for g in report.gaps} == {
+        key: n for key, n in sorted(expected.items(), key=lambda x: -x[1])[:5] if n
+    }
+
+
+def test_one_country():
+    period = Period("2026-09", "2026-11")
+    report = situation_report(database(POOL), INSTRUMENT, period, 1, "LA")
+    assert report.whole.total == sum(1 for r in in_period(POOL, period) if r["country"] == "LA")
+    assert [g.value for g in report.whole.groups] == ["LA"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.sampled_from(range(len(POOL))), min_size=40, max_size=240, unique=True),
+    st.integers(2, 8),
+)
+def test_nothing_under_k_is_shown(picks, k):
+    records = [POOL[i] for i in picks]
+    db = database(records)
+    period = Period("2026-09", "2026-11")
+    report = situation_report(db, INSTRUMENT, period, k)
+    for figures in report.stand.values():
+        assert all(g.n >= k for g in figures.groups)
+    assert all(g.count >= k for g in report.gaps)
+    assert all(c.n_before >= k and c.n_now >= k for c in report.changes)
+    whole, _ = gap_counts(db, INSTRUMENT, period, None)
+    for gap in INSTRUMENT.gaps:
+        row = report.gap_table.get(gap.key, {})
+        assert all(n is None or n == 0 or n >= k for n in row.values())
+        # What the countries shown leave of the region's count is none, or at least k: a
+        # country's count under k cannot be worked out from the others.
+        left = whole[gap.key] - sum(n for n in row.values() if n)
+        if report.whole.total is not None and whole[gap.key] >= k:
+            assert left == 0 or left >= k
+    for top in report.country_gaps.values():
+        assert all(g.count >= k for g in top)
+
+
+def test_the_report_page_and_pdf(app, client, trainer, staff_member):
+    store(app, POOL)
+    sign_in(client)
+    assert client.get("/en/staff/report").status_code == 403
+    assert client.get("/en/staff/report.pdf").status_code == 403
+    client = app.test_client()
+    sign_in(client, staff_member, lang="vi")
+    page = client.get("/vi/staff/report?since=2026-09&until=2026-11&country=KH")
+    assert page.status_code == 200 and 'lang="vi"' in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "tháng 9, 2026" in page.text or "tháng 9 năm 2026" in page.text
+    bad = client.get("/en/staff/report?since=2026-13&until=2026-11")
+    assert "Choose a first and a last month, the first not after the last." in bad.text
+    pdf = client.get("/vi/staff/report.pdf?since=2026-09&until=2026-11")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert "situation-report-all-2026-09-2026-11.pdf" in pdf.headers["Content-Disposition"]
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Campuchia" in text  # the countries in Vietnamese
