@@ -14,6 +14,7 @@ from . import create_app
 from .accounts import add_user_command
 from .bundle import export_bundle_command, import_command
 from .catalog import check_catalog_command
+from .datasette_metadata import datasette_metadata_command
 from .db import init_db
 from .export import export_command
 from .fonts import build_fonts_command
@@ -111,3 +112,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(push_command)
     app.cli.add_command(export_command)
     app.cli.add_command(add_user_command)
+    app.cli.add_command(datasette_metadata_command)

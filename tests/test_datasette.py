@@ -1,0 +1,47 @@
+"""The database opens in Datasette, with the metadata of `lmcself datasette-metadata`: the data
+tables browsable, the account tables and arbitrary SQL closed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from datasette.app import Datasette
+
+from lmcself.accounts import add_user
+from lmcself.cli import main
+from lmcself.db import get_db
+from lmcself.push import add_device
+
+from .conftest import PASSWORD, random_records, store
+
+
+def test_the_database_opens_in_datasette_with_accounts_closed(app, instrument, tmp_path):
+    store(app, random_records(instrument, 12))
+    with app.app_context():
+        add_user(get_db(), "lina", PASSWORD, "staff")
+        add_device(get_db(), "laptop-1")
+    out = tmp_path / "metadata.json"
+    result = app.test_cli_runner().invoke(main, ["datasette-metadata", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    database = app.config["DATABASE"]
+    name = database.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+    async def browse():
+        ds = Datasette([database], metadata=json.loads(out.read_text()))
+        await ds.invoke_startup()
+        get = ds.client.get
+        return (
+            await get(f"/{name}/facts.json?_shape=array"),
+            await get(f"/{name}/workshops.json?_shape=array"),
+            await get(f"/{name}/users.json"),
+            await get(f"/{name}/devices.json"),
+            await get(f"/{name}.json?sql=select+password_hash+from+users"),
+            await get(f"/{name}"),
+        )
+
+    facts, workshops, users, devices, sql, page = asyncio.run(browse())
+    assert facts.status_code == 200 and len(facts.json()) == 12
+    assert workshops.json()[0]["code"] == "HANOI-01"
+    assert users.status_code == devices.status_code == sql.status_code == 403
+    assert page.status_code == 200 and "password_hash" not in page.text
