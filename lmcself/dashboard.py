@@ -117,6 +117,33 @@ def _order(instrument: Instrument, by: str):
     return lambda value: (0, value)
 
 
+def _count(db, instrument, filters, since, until) -> int:
+    where, params = _where(instrument, filters, since, until)
+    return db.execute(f"SELECT count(*) FROM facts{where}", params).fetchone()[0]
+
+
+def gives_away(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    k: int,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+) -> bool:
+    """Whether this filtered view, set beside the view without one of its filters (or without
+    its months), would give away a group of 1 to k - 1 submissions by difference: the total of
+    all countries minus that of one country is the rest, and so are its sums."""
+    filters = filters or {}
+    n = _count(db, instrument, filters, since, until)
+    wider = [
+        _count(db, instrument, {c: v for c, v in filters.items() if c != column}, since, until)
+        for column in filters
+    ]
+    if since or until:
+        wider.append(_count(db, instrument, filters, "", ""))
+    return any(0 < total - n < k for total in wider)
+
+
 def months(db: sqlite_utils.Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT month FROM facts ORDER BY month")]
 

@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlite_utils
 
-from .dashboard import Dashboard, Group, dashboard
+from .dashboard import Dashboard, Group, dashboard, gives_away
 from .instrument import CONTEXT_KEYS, Instrument
 from .suppress import suppressed
 
@@ -85,6 +85,7 @@ class Report:
     gap_table: dict[str, dict[str, int | None]]  # gap: country shown: count, None if hidden
     country_gaps: dict[str, list[GapCount]]  # the most common of each country shown
     changes: list[Change]  # all first, then by country
+    withheld: bool  # set beside a wider report, this one would give away a group under k
 
     @property
     def whole(self) -> Dashboard:
@@ -170,4 +171,7 @@ def situation_report(
         for group in whole.groups:
             if group.value in earlier_groups:
                 changes.append(_change(group.value, earlier_groups[group.value], group, keys))
-    return Report(period, earlier, country, k, stand, gaps, gap_table, country_gaps, changes)
+    withheld = gives_away(db, instrument, k, filters, period.since, period.until)
+    return Report(
+        period, earlier, country, k, stand, gaps, gap_table, country_gaps, changes, withheld
+    )

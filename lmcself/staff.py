@@ -25,7 +25,7 @@ from flask_babel import get_locale, gettext
 
 from .accounts import check_login, current_user, login_required, staff_required, wait_seconds
 from .aggregate import GROUPINGS, stored_records, summarize
-from .dashboard import FILTERS, GROUPS, dashboard, months, workshop_codes
+from .dashboard import FILTERS, GROUPS, dashboard, gives_away, months, workshop_codes
 from .db import get_db
 from .export import FORMATS, KINDS, build_export
 from .forms import LoginForm, WorkshopForm
@@ -192,9 +192,11 @@ def dashboard_page():
     since = request.args.get("since") if request.args.get("since") in available else ""
     until = request.args.get("until") if request.args.get("until") in available else ""
     figures = dashboard(db, instrument, by, k, filters, since, until)
+    withheld = gives_away(db, instrument, k, filters, since, until)
     return render_template(
         "staff_dashboard.html",
         figures=figures,
+        withheld=withheld,
         by=by,
         k=k,
         filters=filters,

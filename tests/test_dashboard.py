@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmcself.dashboard import GROUPS, dashboard
+from lmcself.dashboard import GROUPS, dashboard, gives_away
 from lmcself.db import connect, get_db, insert_submission, migrate
 from lmcself.instrument import default_instrument
 
@@ -173,3 +173,24 @@ def test_the_result_page_compares_with_businesses_like_yours_from_k(app, client,
         insert_submission(db, others[0])
         page = client.get(f"/en/result/{owner['id']}")
     assert "5 businesses in the same country, sector and size scored" in page.text
+
+
+def test_a_view_that_would_give_away_a_small_group_by_difference_is_withheld(
+    app, client, staff_member
+):
+    kh = [r for r in POOL if r["country"] == "KH"][:20]
+    la = [r for r in POOL if r["country"] == "LA"][:3]
+    db = database(kh + la)
+    assert not gives_away(db, INSTRUMENT, 5)
+    # All (23) beside Cambodia (20) would give away Laos (3), its sums too.
+    assert gives_away(db, INSTRUMENT, 5, {"country": "KH"})
+    assert not gives_away(db, INSTRUMENT, 3, {"country": "KH"})
+    months = sorted({r["created_on"][:7] for r in kh + la})
+    assert not gives_away(db, INSTRUMENT, 5, since=months[0], until=months[-1])
+    store(app, kh + la)
+    sign_in(client, staff_member)
+    page = client.get("/en/staff/dashboard?country=KH")
+    assert "This selection is not shown" in page.text and "<svg" not in page.text
+    assert "This selection is not shown" not in client.get("/en/staff/dashboard").text
+    report = client.get("/en/staff/report?country=KH&since=2026-11&until=2026-11")
+    assert "This selection is not shown" in report.text
