@@ -5,16 +5,23 @@ only, in the staff member's language."""
 from __future__ import annotations
 
 import subprocess
+import unicodedata
 from datetime import date
 
+import pytest
+from flask import g
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lmcself.db import connect, insert_submission, migrate
+from lmcself.i18n import LOCALES
 from lmcself.instrument import default_instrument
+from lmcself.pdf import render_document
 from lmcself.report import Period, gap_counts, situation_report
+from lmcself.staff import render_report
 
 from .conftest import random_records, sign_in, store
+from .test_pdf import UNSPACED, lines
 
 INSTRUMENT = default_instrument()
 # June to November 2026: the default period (September to November) and the one before.
@@ -118,3 +125,33 @@ def test_the_report_page_and_pdf(app, client, trainer, staff_member):
         ["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True
     ).stdout.decode()
     assert "Campuchia" in text  # the countries in Vietnamese
+
+
+@pytest.fixture(scope="module")
+def report_app(tmp_path_factory):
+    from lmcself import create_app
+    from lmcself.db import init_db
+
+    path = tmp_path_factory.mktemp("report") / "test.db"
+    app = create_app({"TESTING": True, "DATABASE": str(path), "SECRET_KEY": "test"})
+    with app.app_context():
+        init_db()
+    store(app, POOL)
+    return app
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_the_report_pdf_stays_inside_the_page_and_wraps_between_syllables(report_app, lang):
+    with report_app.test_request_context(f"/{lang}/staff/report?since=2026-09&until=2026-11"):
+        g.lang = lang
+        html = render_report(pdf=True)
+    assert "<table" in html and 'class="chart"' in html
+    document = render_document(html, lang)
+    past, starts = [], []
+    for number, page, texts in lines(document):
+        right = page.content_box_x() + page.width
+        past += [(number, t.text[:30]) for t in texts if t.position_x + t.width > right + 0.5]
+        starts.append(texts[0].text.lstrip("\u2060\u200b"))
+    assert past == []
+    if lang in UNSPACED:
+        assert [s[:12] for s in starts if s and unicodedata.category(s[0]) in ("Mn", "Mc")] == []
