@@ -314,7 +314,7 @@ def test_keyboard_only_answering(live_server, old_phone):
 
 @pytest.fixture(scope="module")
 def staff_on_live_server(live_server):
-    """A trainer and a workshop of 9 on the shared live server's database."""
+    """A staff member and a workshop of 9 on the shared live server's database."""
     from lmcself.accounts import add_user
     from lmcself.db import connect, insert_submission, migrate
 
@@ -322,7 +322,7 @@ def staff_on_live_server(live_server):
 
     database = connect(str(live_server.database))
     migrate(database)
-    add_user(database, "browser-trainer", "correct horse battery", "trainer")
+    add_user(database, "browser-trainer", "correct horse battery", "staff")
     database["workshops"].insert(
         {"code": "SHOW-1", "name": "Battambang", "country": "KH", "held_on": "2026-11-28"}
     )
@@ -347,3 +347,11 @@ def test_the_staff_pages(live_server, phone, code, staff_on_live_server):
     check_page(page, code, "23-staff-room")
     page.goto(f"{live_server.url}/{code}/staff/workshops/SHOW-1/qr")
     check_page(page, code, "24-staff-qr")
+    page.goto(f"{live_server.url}/{code}/staff/dashboard")
+    page.wait_for_selector(".chart")
+    check_page(page, code, "25-staff-dashboard")
+    page.goto(f"{live_server.url}/{code}/staff/report")
+    page.wait_for_selector(".chart")
+    check_page(page, code, "26-staff-report")
+    page.goto(f"{live_server.url}/{code}/staff/exports")
+    check_page(page, code, "27-staff-exports")
