@@ -5,7 +5,8 @@ dates over a year), exported with `write_bundle`, then imported into an empty ce
 the way `lmcself import` does it: the whole-file check (checksum), then every submission checked
 and scored again (in one process per core) and stored in one transaction. Then the same file
 again (all already there).
-Then the staff dashboard's queries over the 100,000 (median of 7 runs each).
+Then the staff dashboard's queries over the 100,000 (median of 7 runs each, the differencing
+check included), and the situation report's figures (median of 3).
 Aim (issue 6): import >= 5,000 submissions/s; dashboard under 200 ms.
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lmcself.bundle import (
+    bundle_workshops,
     check_bundle,
     checked_rows,
     exported_lines,
@@ -31,13 +33,19 @@ from lmcself.bundle import (
     import_rows,
     write_bundle,
 )
-from lmcself.dashboard import dashboard
+from lmcself.dashboard import dashboard, gives_away
 from lmcself.db import connect, migrate
 from lmcself.i18n import LOCALES
 from lmcself.instrument import default_instrument
+from lmcself.report import Period, situation_report
 from lmcself.submissions import build_record
+from lmcself.workshops import definitions
 
 SUBMISSIONS = 100_000
+WORKSHOPS = [
+    {"code": f"WS-{i:03d}", "name": f"Workshop {i}", "country": "KH", "held_on": "2025-11-01"}
+    for i in range(200)
+]
 
 
 def fill(db, instrument, n: int) -> None:
@@ -56,7 +64,7 @@ def fill(db, instrument, n: int) -> None:
                 date(2025, 11, 1) + timedelta(days=i % 365),
             )
 
-    import_records(db, records())
+    import_records(db, records(), workshops=WORKSHOPS)
 
 
 def timed(label: str, fn):
@@ -75,13 +83,20 @@ def main() -> None:
         fill(laptop, instrument, SUBMISSIONS)
         bundle = Path(tmp) / "laptop.lmcself"
         _, export_s = timed(
-            "export", lambda: write_bundle(bundle, exported_lines(laptop), instrument)
+            "export",
+            lambda: write_bundle(
+                bundle,
+                exported_lines(laptop),
+                instrument,
+                definitions(laptop, (w["code"] for w in WORKSHOPS)),
+            ),
         )
 
         def load():
             check_bundle(bundle, instrument)
+            workshops = bundle_workshops(bundle, instrument)
             rows = checked_rows(bundle, instrument, workers=os.cpu_count() or 1)
-            return import_rows(central, rows)
+            return import_rows(central, rows, workshops=workshops)
 
         report, import_s = timed("import", load)
         again, again_s = timed("again", load)
@@ -101,6 +116,7 @@ def main() -> None:
             f"   ({again.existing:,} already there, {stored:,} rows)"
         )
         dashboard_times(central, instrument)
+        report_times(central, instrument)
 
 
 def dashboard_times(db, instrument) -> None:
@@ -117,8 +133,25 @@ def dashboard_times(db, instrument) -> None:
         for _ in range(7):
             start = time.perf_counter()
             dashboard(db, instrument, by, 5, filters)
+            gives_away(db, instrument, 5, filters)  # the page's differencing check
             times.append(time.perf_counter() - start)
         print(f"    {label:<26} {statistics.median(times) * 1000:6.1f} ms")
+
+
+def report_times(db, instrument) -> None:
+    """The situation report's figures (HTML page; the PDF adds its layout, see bench/pdf.py)."""
+    print("  situation report figures:")
+    for label, period, country in [
+        ("all, three months", Period("2026-08", "2026-10"), None),
+        ("all, twelve months", Period("2025-11", "2026-10"), None),
+        ("Cambodia, three months", Period("2026-08", "2026-10"), "KH"),
+    ]:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            situation_report(db, instrument, period, 5, country)
+            times.append(time.perf_counter() - start)
+        print(f"    {label:<26} {statistics.median(times) * 1000:6.0f} ms")
 
 
 if __name__ == "__main__":
