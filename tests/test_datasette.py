@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from datasette.app import Datasette
 
@@ -40,7 +41,10 @@ def test_the_database_opens_in_datasette_with_accounts_closed(app, instrument, t
             await get(f"/{name}"),
         )
 
-    facts, workshops, users, devices, sql, page = asyncio.run(browse())
+    # In a thread of its own: Playwright's browser tests leave an event loop on this one.
+    with ThreadPoolExecutor(1) as thread:
+        answers = thread.submit(lambda: asyncio.run(browse())).result()
+    facts, workshops, users, devices, sql, page = answers
     assert facts.status_code == 200 and len(facts.json()) == 12
     assert workshops.json()[0]["code"] == "HANOI-01"
     assert users.status_code == devices.status_code == sql.status_code == 403
