@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from .dashboard import peers
 from .db import Inserted, SubmissionConflict, get_db, insert_submission
 from .i18n import LOCALES
 from .push import receive_batch
 from .submissions import InvalidSubmission, build_record, normalize_workshop
+from .suppress import DEFAULT_K
 from .workshops import is_known
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -68,6 +70,13 @@ def submit():
     except SubmissionConflict:
         return error(409, "a different submission with this id exists")
     status = 201 if outcome is Inserted.CREATED else 200
-    body = {"id": record["id"], "status": outcome.value, "scores": record["scores"]}
+    # "Businesses like yours" for the phone's result, as the result page shows it (from k).
+    like = peers(get_db(), record, current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K))
+    body = {
+        "id": record["id"],
+        "status": outcome.value,
+        "scores": record["scores"],
+        "peers": {"n": like.n, "overall": like.overall} if like else None,
+    }
     location = url_for("assessment.result", lang=locale, submission_id=record["id"])
     return jsonify(body), status, {"Location": location}

@@ -7,6 +7,7 @@ Works without JavaScript: plain forms, answers kept in the signed session cookie
 from __future__ import annotations
 
 from babel.dates import get_date_format, get_era_names, get_month_names
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
     Blueprint,
     abort,
@@ -20,7 +21,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, get_translations, gettext
 
 from .dashboard import peers
 from .db import SubmissionConflict, get_db, get_submission, insert_submission
@@ -217,9 +218,21 @@ def app_data() -> dict:
             "The server did not accept this result. Download your answers and give the file to your trainer."
         ),
     }
+    # "Businesses like yours" (the same texts as result.html), its plural forms with the
+    # placeholders left in.
+    like = (
+        "%(num)s business in the same country, sector and size scored %(score)s out of 100 on average.",
+        "%(num)s businesses in the same country, sector and size scored %(score)s out of 100 on average.",
+    )
+    strings["peers_one"] = get_translations().ngettext(*like, 1)
+    strings["peers_other"] = get_translations().ngettext(*like, 2)
     locale = get_locale()
     return {
         "instrument": inst.as_json(),
+        "number": {
+            "decimal": get_decimal_symbol(locale),
+            "group": get_group_symbol(locale),
+        },
         # Dates written as the server writes them (Babel's long format), not as the phone's ICU may.
         "date": {
             "pattern": get_date_format("long", locale=locale).pattern,

@@ -116,7 +116,10 @@
       cache: "no-store",
       credentials: "same-origin"
     }).then(function (response) {
-      if (response.status === 200 || response.status === 201) return done(item, "sent");
+      if (response.status === 200 || response.status === 201) {
+        return response.json().then(function (body) { return body.peers; }, function () { return null; })
+          .then(function (peers) { return done(item, "sent", peers); });
+      }
       if (response.status === 409) return done(item, "conflict");
       if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
         return done(item, "rejected");
@@ -125,16 +128,21 @@
     });
   }
 
-  function done(item, status) {
+  /* peers: "businesses like yours" from the server's answer, kept with the result */
+  function done(item, status, peers) {
     return store.get("outbox").then(function (box) {
       box = (box || []).filter(function (x) { return x.id !== item.id; });
       return store.set("outbox", box);
     }).then(function () {
       return store.get("results").then(function (results) {
         results = results || {};
-        if (results[item.id]) { results[item.id].sync = status; return store.set("results", results); }
+        if (results[item.id]) {
+          results[item.id].sync = status;
+          if (peers) results[item.id].peers = peers;
+          return store.set("results", results);
+        }
       });
-    }).then(function () { onSync(status, item.id); });
+    }).then(function () { onSync(status, item.id, peers); });
   }
 
   function queue(payload) {
@@ -329,6 +337,7 @@
       var written = formatDate(data.date, record.date);
       resultView.querySelector(".scored-on").textContent = fill(data.strings.scored_on, { version: result.version, date: written });
       showSync(record.sync || "saved");
+      showPeers(record.peers);
       window.scrollTo(0, 0);
       resultView.querySelector("h1").focus();
     }
@@ -482,8 +491,27 @@
       line.setAttribute("data-status", status);
     }
 
-    onSync = function (status, id) {
-      if (!resultView.hidden && (!id || resultView.getAttribute("data-id") === id)) showSync(status);
+    /* A number as the server writes it in this language (its decimal and group signs). */
+    function formatNumber(x) {
+      var parts = String(x).split(".");
+      var whole = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, data.number.group);
+      return parts[1] ? whole + data.number.decimal + parts[1] : whole;
+    }
+
+    function showPeers(peers) {
+      var box = resultView.querySelector(".peers");
+      box.hidden = !peers;
+      if (!peers) return;
+      box.querySelector("p").textContent = fill(data.strings[peers.n === 1 ? "peers_one" : "peers_other"], {
+        num: formatNumber(peers.n), score: formatNumber(peers.overall)
+      });
+    }
+
+    onSync = function (status, id, peers) {
+      if (!resultView.hidden && (!id || resultView.getAttribute("data-id") === id)) {
+        showSync(status);
+        if (peers) showPeers(peers);
+      }
     };
 
     function download() {

@@ -75,3 +75,19 @@ def test_malformed_and_oversized_bodies(client):
     assert client.post("/api/v1/submissions", json=[1, 2]).status_code == 400
     big = client.post("/api/v1/submissions", data="x" * 40_000, content_type="application/json")
     assert big.status_code == 413 and big.get_json()["error"]
+
+
+def test_the_answer_carries_businesses_like_yours_from_k(app, client, payload, instrument):
+    from .conftest import random_records, store
+
+    assert client.post("/api/v1/submissions", json=payload).get_json()["peers"] is None
+    others = random_records(instrument, 5, seed=80, workshop=None)
+    for other in others:
+        other.update({key: payload["context"][key] for key in ("country", "sector", "size")})
+    store(app, others[:4])
+    again = client.post("/api/v1/submissions", json=payload).get_json()
+    assert again["peers"] is None  # 4 others: fewer than k
+    store(app, others[4:])
+    answer = client.post("/api/v1/submissions", json=payload).get_json()
+    mean = round(sum(o["overall"] for o in others) / 5, 1)
+    assert answer["peers"] == {"n": 5, "overall": mean}  # the sender's own result left out

@@ -195,3 +195,39 @@ def test_the_app_is_installable(live_server, playwright, tmp_path):
     manifest = cdp.send("Page.getAppManifest")
     assert not manifest["errors"]
     context.close()
+
+
+def test_the_phone_shows_businesses_like_yours_once_the_server_has_k(own_server, browser):
+    """The server's answer to a sent result carries "businesses like yours" (from k others of the
+    same country, sector and size); the phone shows it with its result and keeps it."""
+    from lmcself.db import connect, insert_submission, migrate
+
+    from .conftest import random_records
+
+    first = {q.key: q.options[0].key for q in INSTRUMENT.context}
+    database = connect(str(own_server.database))
+    migrate(database)
+    for other in random_records(INSTRUMENT, 5, seed=70, workshop=None):
+        other.update({key: first[key] for key in ("country", "sector", "size")})
+        insert_submission(database, other)
+    database.close()
+    expected = round(sum(r["overall"] for r in own_server.rows()) / 5, 1)
+
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    start(page, own_server.url + "/vi/app")
+    page.wait_for_selector("section[data-step='0']:not([hidden])")
+    for q in INSTRUMENT.context:
+        page.locator(f"#q-{q.key} label").first.click()
+    page.locator("section[data-step='0'] button[type=submit]").click()
+    answer(page, seed=5, from_step=1)
+    shown_result(page)
+    wait_for_sync(page, "sent")
+    peers = page.locator("#result .peers")
+    peers.wait_for(state="visible")
+    written = f"{expected:.1f}".replace(".", ",").removesuffix(",0")  # Vietnamese: 58,3
+    assert "5 cơ sở" in peers.inner_text() and written in peers.inner_text()
+    page.reload()
+    page.locator("[data-action=last-result]").click()
+    peers.wait_for(state="visible")  # kept on the phone with the result
+    context.close()
