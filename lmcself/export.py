@@ -3,7 +3,9 @@
 Record level: no id, no re-entry code, the month instead of the date. The quasi-identifiers are
 generalized one after the other (the finest first: workshop, region, ...) until at most
 MAX_SUPPRESSED of the rows sit in a combination seen fewer than k times; those rows are left out.
-So no combination of quasi-identifiers in the file appears fewer than k times.
+Then, column by column, rows get their true value back where k or more of their combination
+share it (local recoding), so a common group keeps its detail. No combination of
+quasi-identifiers in the file appears fewer than k times.
 Aggregates: aggregate.summarize per group, with its small-group suppression.
 CSV files are UTF-8 with a byte-order mark, so Excel shows Khmer, Lao, Burmese and Chinese.
 """
@@ -27,7 +29,7 @@ from .aggregate import GROUPINGS, stored_records, summarize
 from .db import get_db, init_db
 from .i18n import LOCALES
 from .instrument import CONTEXT_KEYS, Instrument
-from .suppress import DEFAULT_K
+from .suppress import DEFAULT_K, suppressed
 
 # Generalized in this order (the finest and least needed first); "*" means "any".
 QUASI_IDENTIFIERS = (
@@ -72,6 +74,7 @@ def anonymized_records(
 ) -> RecordExport:
     """The records as export rows in which every quasi-identifier combination appears >= k times."""
     rows = [_row(r, instrument) for r in records]
+    originals = {id(row): {c: row[c] for c in QUASI_IDENTIFIERS} for row in rows}
     generalized: list[str] = []
     for column in (None, *QUASI_IDENTIFIERS):
         if column is not None:
@@ -83,7 +86,27 @@ def anonymized_records(
         if len(small) <= MAX_SUPPRESSED * len(rows):
             break
     kept = [row for row in rows if sizes[_combination(row)] >= k]
+    for column in reversed(generalized):
+        _restore(kept, column, originals, k)
     return RecordExport(record_columns(instrument), kept, tuple(generalized), len(rows) - len(kept))
+
+
+def _restore(rows: list[dict], column: str, originals: dict, k: int) -> None:
+    """Local recoding: give back a generalized column's true value to the rows of each
+    combination whose value is shared by at least k of them. The rest keep "*", and as in
+    suppress.py they are at least k together (or none), so every combination stays >= k."""
+    classes: dict[tuple, list[dict]] = {}
+    for row in rows:
+        classes.setdefault(_combination(row), []).append(row)
+    for members in classes.values():
+        by_value: dict = {}
+        for row in members:
+            by_value.setdefault(originals[id(row)][column], []).append(row)
+        shown = suppressed({value: len(group) for value, group in by_value.items()}, k)
+        for value, n in shown.items():
+            if n is not None:
+                for row in by_value[value]:
+                    row[column] = value
 
 
 def _combination(row: Mapping) -> tuple:

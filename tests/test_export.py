@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -42,6 +43,20 @@ def test_no_quasi_identifier_combination_appears_fewer_than_k_times(picks, k):
     assert all(n >= k for n in combos.values())
     assert len(result.rows) + result.left_out == len(records)
     assert result.left_out <= max(0.05 * len(records), 0) or result.rows == []
+
+
+def test_a_common_group_keeps_its_detail_where_others_are_generalized():
+    records = random_records(INSTRUMENT, 1000, seed=23, workshop=None)
+    result = anonymized_records(records, INSTRUMENT, 5)
+    assert "size" in result.generalized  # too many combinations to keep every size
+    kept = [row for row in result.rows if row["size"] != ANY]
+    assert kept  # but where 5 or more of a combination share a size, they keep it
+    truth = {r["id"]: r["size"] for r in records}
+    originals = Counter((r["country"], r["women_led"], r["sector"], r["size"]) for r in records)
+    for row in kept:
+        if row["sector"] != ANY:
+            assert originals[(row["country"], row["women_led"], row["sector"], row["size"])] >= 5
+    assert {row["size"] for row in kept} <= set(truth.values())
 
 
 def test_rows_hold_no_id_no_date_and_the_true_scores():
