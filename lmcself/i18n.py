@@ -6,7 +6,7 @@ from datetime import date
 
 from babel import Locale
 from flask import Blueprint, Flask, abort, current_app, g, request
-from flask_babel import Babel, Domain, format_date, format_decimal, get_locale
+from flask_babel import Babel, Domain, format_date, format_decimal, format_percent, get_locale
 
 from .fonts import FONTS, NAMES_FAMILY, names_file
 from .linebreak import keep_syllables
@@ -105,4 +105,5 @@ def init_app(app: Flask) -> None:
         html_lang=html_lang,
     )
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["format_iso_date"] = format_iso_date

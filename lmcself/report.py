@@ -57,7 +57,7 @@ class Period:
 class GapCount:
     key: str
     count: int
-    share: int  # per cent of the group's submissions
+    share: float  # of the group's submissions, 0 to 1
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _top(counts: dict[str, int | None], n: int) -> list[GapCount]:
     shown = sorted(
         ((key, c) for key, c in counts.items() if c is not None and c > 0), key=lambda x: -x[1]
     )
-    return [GapCount(key, c, round(100 * c / n)) for key, c in shown[:TOP_GAPS]]
+    return [GapCount(key, c, c / n) for key, c in shown[:TOP_GAPS]]
 
 
 def _change(value: str, before: Group, now: Group, keys: list[str]) -> Change:
