@@ -25,7 +25,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lmcself.bundle import (
-    bundle_workshops,
     check_bundle,
     checked_rows,
     exported_lines,
@@ -93,8 +92,7 @@ def main() -> None:
         )
 
         def load():
-            check_bundle(bundle, instrument)
-            workshops = bundle_workshops(bundle, instrument)
+            _, workshops = check_bundle(bundle, instrument)
             rows = checked_rows(bundle, instrument, workers=os.cpu_count() or 1)
             return import_rows(central, rows, workshops=workshops)
 

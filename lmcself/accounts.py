@@ -103,14 +103,11 @@ def staff_required(view):
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        user = current_user()
-        if user is None:
-            return redirect(url_for("staff.login", next=request.full_path))
-        if user["role"] != "staff":
+        if current_user()["role"] != "staff":
             abort(403)
         return view(*args, **kwargs)
 
-    return wrapped
+    return login_required(wrapped)
 
 
 @click.command("add-user")

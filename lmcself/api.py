@@ -56,14 +56,13 @@ def submit():
     if not isinstance(context, dict) or not isinstance(answers, dict):
         return error(400, "context and answers must be JSON objects")
     workshop = payload.get("workshop")
-    if workshop is not None and normalize_workshop(workshop) is None:
+    code = normalize_workshop(workshop)
+    if workshop is not None and code is None:
         return error(422, "workshop: not a valid workshop code")
-    if workshop is not None and not is_known(get_db(), normalize_workshop(workshop)):
-        return error(422, f"workshop: no workshop {normalize_workshop(workshop)!r} on this server")
+    if code is not None and not is_known(get_db(), code):
+        return error(422, f"workshop: no workshop {code!r} on this server")
     try:
-        record = build_record(
-            inst, payload.get("id"), locale, context, answers, normalize_workshop(workshop)
-        )
+        record = build_record(inst, payload.get("id"), locale, context, answers, code)
         outcome = insert_submission(get_db(), record)
     except InvalidSubmission as exc:
         return error(422, str(exc))

@@ -21,7 +21,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, get_translations, gettext
+from flask_babel import get_locale, gettext
 
 from .dashboard import peers
 from .db import SubmissionConflict, get_db, get_submission, insert_submission
@@ -218,14 +218,9 @@ def app_data() -> dict:
             "The server did not accept this result. Download your answers and give the file to your trainer."
         ),
     }
-    # "Businesses like yours" (the same texts as result.html), its plural forms with the
-    # placeholders left in.
-    like = (
-        "%(num)s business in the same country, sector and size scored %(score)s out of 100 on average.",
-        "%(num)s businesses in the same country, sector and size scored %(score)s out of 100 on average.",
-    )
-    strings["peers_one"] = get_translations().ngettext(*like, 1)
-    strings["peers_other"] = get_translations().ngettext(*like, 2)
+    peers_text = get_template_attribute("_counts.html", "peers")
+    strings["peers_one"] = str(peers_text(1, "%(score)s", "%(num)s"))
+    strings["peers_other"] = str(peers_text(2, "%(score)s", "%(num)s"))
     locale = get_locale()
     return {
         "instrument": inst.as_json(),

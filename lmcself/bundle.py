@@ -129,8 +129,11 @@ def _raw_lines(path: Path, max_bytes: int) -> Iterator[bytes]:
         raise BundleError(f"not a readable bundle file ({exc})") from exc
 
 
-def check_bundle(path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
-    """Read the whole file once: header, trailer, count and checksum. Return the count."""
+def check_bundle(
+    path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[int, list[dict]]:
+    """Read the whole file once: header, trailer, count and checksum. Return the count and the
+    header's workshop definitions, each checked."""
     digest, count, header, last = hashlib.sha256(), 0, None, None
     for number, line in enumerate(_raw_lines(path, max_bytes), start=1):
         if number == 1:
@@ -157,12 +160,10 @@ def check_bundle(path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MA
         raise BundleError("the file is cut short: its last line is not the bundle's trailer")
     if trailer.get("count") != count or trailer["sha256"] != digest.hexdigest():
         raise BundleError("the file was changed after it was made: its checksum does not match")
-    return count
+    return count, _workshops(header, instrument)
 
 
-def bundle_workshops(path: Path, instrument: Instrument) -> list[dict]:
-    """The workshop definitions in the bundle's header, each checked (call check_bundle first)."""
-    header = _json(next(_raw_lines(path, DEFAULT_MAX_BYTES)), 1)
+def _workshops(header: dict, instrument: Instrument) -> list[dict]:
     items = header.get("workshops")
     if not isinstance(items, list):
         raise BundleError("line 1: workshops must be a list")
@@ -394,8 +395,7 @@ def import_command(bundles: tuple[Path, ...]) -> None:
     conflicts = []
     for path in bundles:
         try:
-            count = check_bundle(path, instrument, max_bytes)
-            workshops = bundle_workshops(path, instrument)
+            count, workshops = check_bundle(path, instrument, max_bytes)
             with click.progressbar(length=count, label=f"importing {path.name}") as bar:
                 workers = (os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
                 rows = checked_rows(path, instrument, max_bytes, workers)

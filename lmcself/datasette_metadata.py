@@ -14,7 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .db import init_db
+from .db import FACT_SLOTS, init_db
 
 CLOSED = ("users", "login_failures", "devices", "pushed", "_migrations")
 TABLES = {
@@ -25,7 +25,10 @@ TABLES = {
             "overall": "Overall score, 0-100",
             "level": "Overall level",
             "workshop": "Workshop code; empty: not through a workshop",
-            **{f"s{i}": f"Score of the questionnaire's part {i + 1}, 0-100" for i in range(8)},
+            **{
+                f"s{i}": f"Score of the questionnaire's part {i + 1}, 0-100"
+                for i in range(FACT_SLOTS)
+            },
         },
     ),
     "submissions": (

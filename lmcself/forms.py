@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from .instrument import Question
 from .plan import normalize_reentry
 from .submissions import WORKSHOP_RE
+from .workshops import NAME_MAX as WORKSHOP_NAME_MAX
 from .zawgyi import to_unicode
 
 ANSWER_REQUIRED = _l("Please choose an answer.")
@@ -126,7 +127,7 @@ class WorkshopForm(FlaskForm):
         filters=[clean_name],
         validators=[
             InputRequired(message=_l("Please type a name for the workshop.")),
-            Length(max=80, message=_l("Please use at most %(max)d characters.")),
+            Length(max=WORKSHOP_NAME_MAX, message=_l("Please use at most %(max)d characters.")),
         ],
     )
     country = SelectField(validators=[InputRequired()])

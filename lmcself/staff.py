@@ -8,7 +8,6 @@ import re
 from datetime import date
 from urllib.parse import urlparse
 
-from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
@@ -21,7 +20,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
 from .accounts import check_login, current_user, login_required, staff_required, wait_seconds
 from .aggregate import GROUPINGS, stored_records, summarize
@@ -34,6 +33,7 @@ from .pdf import render_pdf
 from .plan_views import qr_svg
 from .report import Period, situation_report
 from .suppress import DEFAULT_K
+from .workshops import definitions, is_known
 
 bp = Blueprint("staff", __name__, url_prefix="/<lang>/staff")
 register_language_in_url(bp)
@@ -106,7 +106,7 @@ def home():
     if request.method == "GET" and form.held_on.data is None:
         form.held_on.data = date.today()
     if form.validate_on_submit():
-        if db.execute("SELECT 1 FROM workshops WHERE code = ?", [form.code.data]).fetchone():
+        if is_known(db, form.code.data):
             form.code.errors.append(gettext("A workshop with this code exists already."))
         else:
             with db.conn:
@@ -132,14 +132,10 @@ def home():
 
 
 def workshop_or_404(code: str) -> dict:
-    row = (
-        get_db()
-        .execute("SELECT code, name, country, held_on FROM workshops WHERE code = ?", [code])
-        .fetchone()
-    )
-    if row is None:
+    found = definitions(get_db(), [code])
+    if not found:
         abort(404)
-    return dict(zip(("code", "name", "country", "held_on"), row, strict=True))
+    return found[0]
 
 
 @bp.get("/workshops/<code>")
@@ -236,12 +232,6 @@ def value_label(instrument, group: str, value: str) -> str:
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def format_month(value: str) -> str:
-    """2026-11 as the reader's language writes a month."""
-    year, month = map(int, value.split("-"))
-    return format_skeleton("yMMMM", date(year, month, 1), locale=get_locale())
-
-
 def report_request() -> tuple[Period, str | None, list[str]]:
     """The period and country asked for, else the last months with submissions; and the
     problems with what was asked, for the page to say."""
@@ -263,10 +253,11 @@ def report_request() -> tuple[Period, str | None, list[str]]:
     return period, country, problems
 
 
-def render_report(pdf: bool = False) -> str:
+def render_report(
+    period: Period, country: str | None, problems: list[str], pdf: bool = False
+) -> str:
     instrument = current_app.extensions["instrument"]
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
-    period, country, problems = report_request()
     report = situation_report(get_db(), instrument, period, k, country)
     return render_template(
         "staff_report.html",
@@ -280,7 +271,6 @@ def render_report(pdf: bool = False) -> str:
         countries=instrument.context_question("country").options,
         group_names=group_names(),
         value_label=functools.partial(value_label, instrument),
-        format_month=format_month,
         today=date.today().isoformat(),
     )
 
@@ -288,16 +278,15 @@ def render_report(pdf: bool = False) -> str:
 @bp.get("/report")
 @staff_required
 def report():
-    return render_report()
+    return render_report(*report_request())
 
 
 @bp.get("/report.pdf")
 @staff_required
 def report_pdf():
-    period, country, _problems = report_request()
-    response = current_app.response_class(
-        render_pdf(render_report(pdf=True), g.lang), mimetype="application/pdf"
-    )
+    period, country, problems = report_request()
+    html = render_report(period, country, problems, pdf=True)
+    response = current_app.response_class(render_pdf(html, g.lang), mimetype="application/pdf")
     name = f"situation-report-{country or 'all'}-{period.since}-{period.until}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

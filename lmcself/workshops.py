@@ -17,7 +17,7 @@ from .instrument import Instrument
 from .submissions import normalize_workshop
 
 FIELDS = ("code", "name", "country", "held_on")
-NAME_MAX = 80
+NAME_MAX = 80  # the staff page's form (forms.WorkshopForm) allows the same
 
 
 class WorkshopError(ValueError):
