@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lmcself import create_app
-from lmcself.db import get_db, init_db, insert_submission
+from lmcself.db import connect, get_db, init_db, insert_submission, migrate
 from lmcself.instrument import default_instrument
 from lmcself.submissions import build_record
 
@@ -86,6 +86,15 @@ def random_records(
     return out
 
 
+def memory_database(records):
+    """A migrated in-memory database holding the records (for the figures' pure functions)."""
+    db = connect(":memory:")
+    migrate(db)
+    for record in records:
+        insert_submission(db, record)
+    return db
+
+
 def define_workshops(db, records) -> None:
     """A workshop for each code the records name, as a trainer would have made it."""
     for code in {r["workshop"] for r in records if r["workshop"]}:
@@ -105,6 +114,16 @@ def store(app, records) -> None:
 def rows(app) -> list[tuple]:
     with app.app_context():
         return get_db().execute("SELECT * FROM submissions ORDER BY id").fetchall()
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory):
+    """An app on a database shared by one test module (for work done once per module)."""
+    path = tmp_path_factory.mktemp("module") / "test.db"
+    app = create_app({"TESTING": True, "DATABASE": str(path), "SECRET_KEY": "test"})
+    with app.app_context():
+        init_db()
+    return app
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lmcself import create_app
-from lmcself.bundle import BundleError, bundle_workshops, checked_rows, import_rows
+from lmcself.bundle import BundleError, check_bundle, checked_rows, import_rows
 from lmcself.cli import main
 from lmcself.db import get_db, init_db
 from lmcself.submissions import build_record
@@ -237,7 +237,7 @@ def test_checking_in_worker_processes_gives_the_same_rows_and_errors(
         reseal(lines)
 
     rewrite(bundle, edit)
-    workshops = bundle_workshops(bundle, instrument)
+    _, workshops = check_bundle(bundle, instrument)
     with central.app_context(), pytest.raises(BundleError, match="line 621"):
         import_rows(get_db(), checked_rows(bundle, instrument, workers=2), workshops=workshops)
     assert rows(central) == []

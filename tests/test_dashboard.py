@@ -10,20 +10,12 @@ from lmcself.dashboard import GROUPS, dashboard, gives_away
 from lmcself.db import connect, get_db, insert_submission, migrate
 from lmcself.instrument import default_instrument
 
-from .conftest import csrf_token, random_records, sign_in, store
+from .conftest import csrf_token, memory_database, random_records, sign_in, store
 
 INSTRUMENT = default_instrument()
 POOL = random_records(INSTRUMENT, 200, seed=51) + random_records(
     INSTRUMENT, 60, seed=52, workshop="VTE-1"
 )
-
-
-def database(records):
-    db = connect(":memory:")
-    migrate(db)
-    for record in records:
-        insert_submission(db, record)
-    return db
 
 
 def test_facts_mirror_every_stored_submission_and_the_backfill(tmp_path, monkeypatch):
@@ -56,7 +48,7 @@ def test_facts_mirror_every_stored_submission_and_the_backfill(tmp_path, monkeyp
 
 
 def test_the_figures_are_right_with_k_1():
-    db = database(POOL[:40])
+    db = memory_database(POOL[:40])
     figures = dashboard(db, INSTRUMENT, "country", 1)
     assert figures.total == 40
     assert figures.overall == round(sum(r["overall"] for r in POOL[:40]) / 40, 1)
@@ -76,7 +68,7 @@ def test_the_figures_are_right_with_k_1():
 )
 def test_nothing_under_k_is_shown(picks, by, k):
     records = [POOL[i] for i in picks]
-    figures = dashboard(database(records), INSTRUMENT, by, k)
+    figures = dashboard(memory_database(records), INSTRUMENT, by, k)
     if len(records) < k:
         assert figures.total is None and figures.groups == []
         return
@@ -90,7 +82,7 @@ def test_nothing_under_k_is_shown(picks, by, k):
 
 
 def test_filters_and_periods():
-    db = database(POOL)
+    db = memory_database(POOL)
     kh = [r for r in POOL if r["country"] == "KH"]
     assert dashboard(db, INSTRUMENT, "sector", 1, {"country": "KH"}).total == len(kh)
     november = [r for r in POOL if r["created_on"][:7] == "2026-11"]
@@ -180,7 +172,7 @@ def test_a_view_that_would_give_away_a_small_group_by_difference_is_withheld(
 ):
     kh = [r for r in POOL if r["country"] == "KH"][:20]
     la = [r for r in POOL if r["country"] == "LA"][:3]
-    db = database(kh + la)
+    db = memory_database(kh + la)
     assert not gives_away(db, INSTRUMENT, 5)
     # All (23) beside Cambodia (20) would give away Laos (3), its sums too.
     assert gives_away(db, INSTRUMENT, 5, {"country": "KH"})

@@ -54,18 +54,6 @@ def typical_record(instrument, lang: str, seed: int = 4) -> dict:
     )
 
 
-@pytest.fixture(scope="module")
-def module_app(tmp_path_factory):
-    from lmcself import create_app
-    from lmcself.db import init_db
-
-    path = tmp_path_factory.mktemp("pdf") / "test.db"
-    app = create_app({"TESTING": True, "DATABASE": str(path), "SECRET_KEY": "test"})
-    with app.app_context():
-        init_db()
-    return app
-
-
 @cache
 def rendered(app, lang: str):
     """(html, laid-out document, PDF bytes) of the typical plan in lang: rendered once."""

@@ -13,27 +13,18 @@ from flask import g
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmcself.db import connect, insert_submission, migrate
 from lmcself.i18n import LOCALES
 from lmcself.instrument import default_instrument
 from lmcself.pdf import render_document
 from lmcself.report import Period, gap_counts, situation_report
-from lmcself.staff import render_report
+from lmcself.staff import render_report, report_request
 
-from .conftest import random_records, sign_in, store
+from .conftest import memory_database, random_records, sign_in, store
 from .test_pdf import UNSPACED, lines
 
 INSTRUMENT = default_instrument()
 # June to November 2026: the default period (September to November) and the one before.
 POOL = random_records(INSTRUMENT, 240, seed=61, start=date(2026, 6, 1), days=183)
-
-
-def database(records):
-    db = connect(":memory:")
-    migrate(db)
-    for record in records:
-        insert_submission(db, record)
-    return db
 
 
 def test_periods():
@@ -51,7 +42,7 @@ def in_period(records, period):
 
 def test_the_figures_are_right_with_k_1():
     period = Period("2026-09", "2026-11")
-    report = situation_report(database(POOL), INSTRUMENT, period, 1)
+    report = situation_report(memory_database(POOL), INSTRUMENT, period, 1)
     now, before = in_period(POOL, period), in_period(POOL, period.before())
     assert report.whole.total == len(now)
     assert report.changes[0].n_before == len(before) and report.changes[0].n_now == len(now)
@@ -73,7 +64,7 @@ def test_the_figures_are_right_with_k_1():
 
 def test_one_country():
     period = Period("2026-09", "2026-11")
-    report = situation_report(database(POOL), INSTRUMENT, period, 1, "LA")
+    report = situation_report(memory_database(POOL), INSTRUMENT, period, 1, "LA")
     assert report.whole.total == sum(1 for r in in_period(POOL, period) if r["country"] == "LA")
     assert [g.value for g in report.whole.groups] == ["LA"]
 
@@ -85,7 +76,7 @@ def test_one_country():
 )
 def test_nothing_under_k_is_shown(picks, k):
     records = [POOL[i] for i in picks]
-    db = database(records)
+    db = memory_database(records)
     period = Period("2026-09", "2026-11")
     report = situation_report(db, INSTRUMENT, period, k)
     for figures in report.stand.values():
@@ -128,23 +119,16 @@ def test_the_report_page_and_pdf(app, client, trainer, staff_member):
 
 
 @pytest.fixture(scope="module")
-def report_app(tmp_path_factory):
-    from lmcself import create_app
-    from lmcself.db import init_db
-
-    path = tmp_path_factory.mktemp("report") / "test.db"
-    app = create_app({"TESTING": True, "DATABASE": str(path), "SECRET_KEY": "test"})
-    with app.app_context():
-        init_db()
-    store(app, POOL)
-    return app
+def report_app(module_app):
+    store(module_app, POOL)
+    return module_app
 
 
 @pytest.mark.parametrize("lang", list(LOCALES))
 def test_the_report_pdf_stays_inside_the_page_and_wraps_between_syllables(report_app, lang):
     with report_app.test_request_context(f"/{lang}/staff/report?since=2026-09&until=2026-11"):
         g.lang = lang
-        html = render_report(pdf=True)
+        html = render_report(*report_request(), pdf=True)
     assert "<table" in html and 'class="chart"' in html
     document = render_document(html, lang)
     past, starts = [], []
