@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lmcself.bundle import (
+from lmcself.central.bundle import (
     check_bundle,
     checked_rows,
     exported_lines,
@@ -32,13 +32,13 @@ from lmcself.bundle import (
     import_rows,
     write_bundle,
 )
-from lmcself.dashboard import dashboard, gives_away
-from lmcself.db import connect, migrate
-from lmcself.i18n import LOCALES
-from lmcself.instrument import default_instrument
-from lmcself.report import Period, situation_report
-from lmcself.submissions import build_record
-from lmcself.workshops import definitions
+from lmcself.core.instrument import default_instrument
+from lmcself.core.submissions import build_record
+from lmcself.staff.report import Period, situation_report
+from lmcself.storage.dashboard import dashboard, gives_away
+from lmcself.storage.db import connect, migrate
+from lmcself.storage.workshops import definitions
+from lmcself.web.i18n import LOCALES
 
 SUBMISSIONS = 100_000
 WORKSHOPS = [

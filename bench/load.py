@@ -25,7 +25,7 @@ from pathlib import Path
 import aiohttp
 from common import start_server  # bench/common.py also puts the project on sys.path
 
-from lmcself.instrument import default_instrument
+from lmcself.core.instrument import default_instrument
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 INSTRUMENT = default_instrument()

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask import g
 
 from lmcself import create_app
-from lmcself.i18n import LOCALES
-from lmcself.plan_views import plan_pdf
-from lmcself.submissions import build_record
+from lmcself.core.submissions import build_record
+from lmcself.web.i18n import LOCALES
+from lmcself.web.plan_views import plan_pdf
 
 COUNTRY = {"km": "KH", "lo": "LA", "my": "MM", "th": "TH", "vi": "VN", "zh": "CN", "en": "KH"}
 PLANS = 15

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from common import ROOT, free_port, start_server
 
-from lmcself.i18n import LOCALES
+from lmcself.web.i18n import LOCALES
 
 CHROMIUM = os.environ.get("LMCSELF_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}

@@ -10,10 +10,11 @@ from flask import Flask, render_template
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from . import db, i18n
-from .catalog import DEFAULT_PATH as CATALOG_PATH
-from .catalog import load_catalog
-from .instrument import DEFAULT_PATH, default_instrument, load_instrument
+from lmcself.core.catalog import DEFAULT_PATH as CATALOG_PATH
+from lmcself.core.catalog import load_catalog
+from lmcself.core.instrument import DEFAULT_PATH, default_instrument, load_instrument
+from lmcself.storage import db
+from lmcself.web import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -30,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(
         SECRET_KEY=None,
-        DATABASE=os.path.join(app.instance_path, "lmcself.db"),
+        DATABASE=os.path.join(app.instance_path, "lmcself.storage.db"),
         INSTRUMENT_PATH=None,
         CATALOG_PATH=None,
         # The address printed on plans (re-entry QR code); by default the one the request came to.
@@ -78,7 +79,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
 
-    from . import api, assessment, cli, plan_views, pwa, staff
+    from lmcself import commands as cli
+    from lmcself.staff import views as staff
+    from lmcself.web import api, assessment, plan_views, pwa
 
     app.register_blueprint(assessment.bp)
     app.register_blueprint(api.bp)

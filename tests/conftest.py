@@ -21,9 +21,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lmcself import create_app
-from lmcself.db import connect, get_db, init_db, insert_submission, migrate
-from lmcself.instrument import default_instrument
-from lmcself.submissions import build_record
+from lmcself.core.instrument import default_instrument
+from lmcself.core.submissions import build_record
+from lmcself.storage.db import connect, get_db, init_db, insert_submission, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -54,7 +54,7 @@ def instrument():
 
 def assert_names_the_fault(load, path, key: str, problem: str) -> None:
     """A broken data file fails with one error naming the file, the key and what is wrong."""
-    from lmcself.instrument import InstrumentError
+    from lmcself.core.instrument import InstrumentError
 
     with pytest.raises(InstrumentError) as info:
         load(path)
@@ -141,7 +141,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def trainer(app):
     """A trainer account on the app's database."""
-    from lmcself.accounts import add_user
+    from lmcself.staff.accounts import add_user
 
     with app.app_context():
         add_user(get_db(), "sokha", PASSWORD, "trainer")
@@ -151,7 +151,7 @@ def trainer(app):
 @pytest.fixture
 def staff_member(app):
     """A program staff account (dashboard, report, exports) on the app's database."""
-    from lmcself.accounts import add_user
+    from lmcself.staff.accounts import add_user
 
     with app.app_context():
         add_user(get_db(), "lina", PASSWORD, "staff")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmcself.aggregate import stored_records, summarize
-from lmcself.db import get_db, insert_submission
-from lmcself.instrument import default_instrument
+from lmcself.core.instrument import default_instrument
+from lmcself.storage.aggregate import stored_records, summarize
+from lmcself.storage.db import get_db, insert_submission
 
 from .conftest import random_records
 

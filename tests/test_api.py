@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lmcself.submissions import new_id
+from lmcself.core.submissions import new_id
 
 from .conftest import context_answers, top_answers
 

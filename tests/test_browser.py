@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from lmcself.fonts import FONTS
-from lmcself.i18n import LOCALES
-from lmcself.instrument import default_instrument
-from lmcself.linebreak import FINAL_CONSONANT
+from lmcself.core.instrument import default_instrument
+from lmcself.core.linebreak import FINAL_CONSONANT
+from lmcself.web.fonts import FONTS
+from lmcself.web.i18n import LOCALES
 
 pytestmark = pytest.mark.browser
 SCRIPT_LETTER = {
@@ -315,8 +315,8 @@ def test_keyboard_only_answering(live_server, old_phone):
 @pytest.fixture(scope="module")
 def staff_on_live_server(live_server):
     """A staff member and a workshop of 9 on the shared live server's database."""
-    from lmcself.accounts import add_user
-    from lmcself.db import connect, insert_submission, migrate
+    from lmcself.staff.accounts import add_user
+    from lmcself.storage.db import connect, insert_submission, migrate
 
     from .conftest import random_records
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from lmcself import create_app
-from lmcself.bundle import BundleError, check_bundle, checked_rows, import_rows
-from lmcself.cli import main
-from lmcself.db import get_db, init_db
-from lmcself.submissions import build_record
+from lmcself.central.bundle import BundleError, check_bundle, checked_rows, import_rows
+from lmcself.commands import main
+from lmcself.core.submissions import build_record
+from lmcself.storage.db import get_db, init_db
 
 from .conftest import context_answers, random_records, rows, store, top_answers
 
@@ -226,7 +226,7 @@ def test_checking_in_worker_processes_gives_the_same_rows_and_errors(
 ):
     """A central server checks big bundles in one process per core; small chunks here so that
     two workers share the file."""
-    monkeypatch.setattr("lmcself.bundle.PARALLEL_CHUNK", 100)
+    monkeypatch.setattr("lmcself.central.bundle.PARALLEL_CHUNK", 100)
     bundle = _many(app, instrument, tmp_path)
     assert list(checked_rows(bundle, instrument, workers=2)) == list(
         checked_rows(bundle, instrument)

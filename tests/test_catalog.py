@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 import yaml
 
-from lmcself.catalog import load_catalog
-from lmcself.cli import main
+from lmcself.commands import main
+from lmcself.core.catalog import load_catalog
 
 from .conftest import assert_names_the_fault
 
@@ -153,7 +153,7 @@ def test_check_catalog_lists_what_is_due(tmp_path, monkeypatch):
 
 def test_the_app_refuses_to_start_with_a_broken_catalog(tmp_path):
     from lmcself import create_app
-    from lmcself.instrument import InstrumentError
+    from lmcself.core.instrument import InstrumentError
 
     path = write(tmp_path, broken(lambda d: d["countries"].pop("MM")))
     config = {

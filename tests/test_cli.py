@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lmcself.cli import main
-from lmcself.server import lan_urls
+from lmcself.commands import main
+from lmcself.commands.server import lan_urls
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -65,10 +65,10 @@ def test_lan_urls_list_this_machine_with_loopback_last():
 def test_serve_prints_the_workshops_join_link_and_its_qr_code(tmp_path, monkeypatch):
     monkeypatch.setenv("LMCSELF_DATABASE", str(tmp_path / "cli.db"))
     monkeypatch.setenv("LMCSELF_SECRET_KEY", "x")
-    monkeypatch.setattr("lmcself.cli.Server.run", lambda self: None)
+    monkeypatch.setattr("lmcself.commands.serve.Server.run", lambda self: None)
     from click.testing import CliRunner
 
-    from lmcself.cli import join_qr
+    from lmcself.commands.serve import join_qr
 
     result = CliRunner().invoke(main, ["serve", "--host", "10.1.2.3", "--workshop", "vte-1"])
     assert result.exit_code == 0, result.output

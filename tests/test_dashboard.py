@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmcself.dashboard import GROUPS, dashboard, gives_away
-from lmcself.db import connect, get_db, insert_submission, migrate
-from lmcself.instrument import default_instrument
+from lmcself.core.instrument import default_instrument
+from lmcself.storage.dashboard import GROUPS, dashboard, gives_away
+from lmcself.storage.db import connect, get_db, insert_submission, migrate
 
 from .conftest import csrf_token, memory_database, random_records, sign_in, store
 
@@ -19,7 +19,7 @@ POOL = random_records(INSTRUMENT, 200, seed=51) + random_records(
 
 
 def test_facts_mirror_every_stored_submission_and_the_backfill(tmp_path, monkeypatch):
-    import lmcself.db as db_module
+    import lmcself.storage.db as db_module
 
     old = connect(str(tmp_path / "old.db"))
     monkeypatch.setattr(db_module, "MIGRATIONS", db_module.MIGRATIONS[:4])
@@ -121,7 +121,7 @@ def facts_match(app) -> int:
 
 
 def test_every_way_in_writes_the_fact_once(app, client, central, instrument, tmp_path):
-    from lmcself.cli import main
+    from lmcself.commands import main
 
     from .conftest import context_answers, top_answers
 

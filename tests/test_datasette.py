@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from datasette.app import Datasette
 
-from lmcself.accounts import add_user
-from lmcself.cli import main
-from lmcself.db import get_db
-from lmcself.push import add_device
+from lmcself.central.push import add_device
+from lmcself.commands import main
+from lmcself.staff.accounts import add_user
+from lmcself.storage.db import get_db
 
 from .conftest import PASSWORD, random_records, store
 

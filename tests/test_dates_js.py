@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lmcself.i18n import LOCALES
+from lmcself.web.i18n import LOCALES
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_the_phone_and_the_server_write_dates_alike(app, live_server, phone, code):
     from flask import g
 
-    from lmcself.i18n import format_iso_date
+    from lmcself.web.i18n import format_iso_date
 
     days = ["2026-11-28", "2027-01-05", "2026-02-01"]
     with app.test_request_context():

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from lmcself.db import (
+from lmcself.core.submissions import build_record, new_id
+from lmcself.storage.db import (
     Inserted,
     SubmissionConflict,
     connect,
@@ -15,7 +16,6 @@ from lmcself.db import (
     insert_submission,
     migrate,
 )
-from lmcself.submissions import build_record, new_id
 
 from .conftest import context_answers, top_answers
 
@@ -45,8 +45,8 @@ def test_migrations_are_recorded_and_safe_to_run_again(tmp_path):
 
 
 def test_the_reentry_migration_fills_in_rows_stored_before_it(tmp_path, record, monkeypatch):
-    import lmcself.db as db_module
-    from lmcself.plan import reentry_code
+    import lmcself.storage.db as db_module
+    from lmcself.core.plan import reentry_code
 
     database = connect(str(tmp_path / "old.db"))
     monkeypatch.setattr(db_module, "MIGRATIONS", db_module.MIGRATIONS[:1])

@@ -11,8 +11,9 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmcself.cli import main
-from lmcself.export import (
+from lmcself.commands import main
+from lmcself.core.instrument import default_instrument
+from lmcself.staff.export import (
     ANY,
     QUASI_IDENTIFIERS,
     aggregate_rows,
@@ -21,7 +22,6 @@ from lmcself.export import (
     record_columns,
     to_csv,
 )
-from lmcself.instrument import default_instrument
 
 from .conftest import random_records, sign_in, store
 

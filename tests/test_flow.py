@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lmcself.db import get_db
+from lmcself.storage.db import get_db
 
 from .conftest import context_answers, csrf_token, define_workshops, top_answers
 

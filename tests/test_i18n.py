@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from lmcself.fonts import FONTS, NAMES_FAMILY, WEIGHTS
-from lmcself.i18n import LOCALES, language_name
-from lmcself.zawgyi import is_zawgyi, to_unicode, zawgyi_probability
+from lmcself.core.zawgyi import is_zawgyi, to_unicode, zawgyi_probability
+from lmcself.web.fonts import FONTS, NAMES_FAMILY, WEIGHTS
+from lmcself.web.i18n import LOCALES, language_name
 
 from .conftest import Walker, context_answers
 
@@ -73,7 +73,7 @@ def test_country_and_language_are_chosen_apart(app, client, instrument):
     context = {**context_answers(instrument), "country": "LA"}
     answers = {q.key: q.options[0].key for q in instrument.questions}
     walker.complete(answers, context)
-    from lmcself.db import get_db
+    from lmcself.storage.db import get_db
 
     with app.app_context():
         row = next(get_db()["submissions"].rows)
@@ -133,7 +133,7 @@ def test_each_font_covers_every_character_of_its_catalog(code):
 def test_dates_are_written_the_locale_way(app, code, expected):
     from flask import g
 
-    from lmcself.i18n import format_iso_date
+    from lmcself.web.i18n import format_iso_date
 
     with app.test_request_context():
         g.lang = code
@@ -160,7 +160,7 @@ def test_text_that_is_not_zawgyi_is_left_alone(text):
 
 
 def test_burmese_finals_are_joined_to_their_syllable():
-    from lmcself.linebreak import WORD_JOINER, keep_syllables
+    from lmcself.core.linebreak import WORD_JOINER, keep_syllables
 
     message = "မက်ဆေ့ချ်"  # "message": Chromium would break before its final consonants
     joined = keep_syllables(message)
@@ -172,7 +172,7 @@ def test_burmese_finals_are_joined_to_their_syllable():
 
 
 def test_burmese_pages_carry_the_joiners_and_others_do_not(client):
-    from lmcself.linebreak import WORD_JOINER
+    from lmcself.core.linebreak import WORD_JOINER
 
     assert client.get("/my/method").text.count(WORD_JOINER) > 100
     assert WORD_JOINER not in client.get("/km/method").text

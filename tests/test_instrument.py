@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from lmcself import create_app
-from lmcself.instrument import DEFAULT_PATH, InstrumentError, load_instrument
+from lmcself.core.instrument import DEFAULT_PATH, InstrumentError, load_instrument
 
 from .conftest import assert_names_the_fault
 
@@ -148,7 +148,7 @@ def test_the_app_refuses_to_start_with_a_broken_instrument(tmp_path):
 
 
 def test_the_extractor_gives_every_text_with_its_key(instrument):
-    from lmcself.extract import extract_instrument
+    from lmcself.core.extract import extract_instrument
 
     with DEFAULT_PATH.open("rb") as f:
         messages = list(extract_instrument(f, [], [], {}))

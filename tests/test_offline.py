@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from lmcself.instrument import CONTEXT_KEYS, default_instrument
+from lmcself.core.instrument import CONTEXT_KEYS, default_instrument
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
@@ -200,7 +200,7 @@ def test_the_app_is_installable(live_server, playwright, tmp_path):
 def test_the_phone_shows_businesses_like_yours_once_the_server_has_k(own_server, browser):
     """The server's answer to a sent result carries "businesses like yours" (from k others of the
     same country, sector and size); the phone shows it with its result and keeps it."""
-    from lmcself.db import connect, insert_submission, migrate
+    from lmcself.storage.db import connect, insert_submission, migrate
 
     from .conftest import random_records
 

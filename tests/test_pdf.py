@@ -16,14 +16,14 @@ from flask import g
 from flask_babel import force_locale, gettext
 from weasyprint.formatting_structure import boxes
 
-from lmcself.db import get_db, insert_submission
-from lmcself.forms import clean_name
-from lmcself.i18n import LOCALES
-from lmcself.linebreak import FINAL_CONSONANT
-from lmcself.pdf import ZWSP, RefusedURL, break_points, own_asset, render_document
-from lmcself.plan import reentry_code
-from lmcself.plan_views import render_plan
-from lmcself.submissions import build_record
+from lmcself.core.linebreak import FINAL_CONSONANT
+from lmcself.core.plan import reentry_code
+from lmcself.core.submissions import build_record
+from lmcself.storage.db import get_db, insert_submission
+from lmcself.web.forms import clean_name
+from lmcself.web.i18n import LOCALES
+from lmcself.web.pdf import ZWSP, RefusedURL, break_points, own_asset, render_document
+from lmcself.web.plan_views import render_plan
 
 from .conftest import csrf_token
 
@@ -173,7 +173,7 @@ UNSPACED_TEXT = {
 @pytest.mark.parametrize("lang", list(UNSPACED_TEXT))
 def test_a_paragraph_without_spaces_wraps_inside_the_page(lang):
     """Pango alone keeps such a paragraph on one line, about 1,000 pt past the edge."""
-    from lmcself.linebreak import keep_syllables
+    from lmcself.core.linebreak import keep_syllables
 
     text = UNSPACED_TEXT[lang] * 2
     text = keep_syllables(text) if lang == "my" else text
@@ -202,7 +202,7 @@ def test_break_points_go_between_clusters_never_inside_one():
 
 
 def test_burmese_break_points_keep_final_consonants_with_their_syllable():
-    from lmcself.linebreak import keep_syllables
+    from lmcself.core.linebreak import keep_syllables
 
     text = keep_syllables("မက်ဆေ့ချ်ပို့ပြီး အော်ဒါယူပါ")
     for piece in break_points(text, "my").split(ZWSP):
@@ -214,7 +214,7 @@ def test_the_pdf_chinese_font_has_every_character_of_the_chinese_texts():
     fall back to the system's full CJK font and double the PDF's size."""
     from fontTools.ttLib import TTFont
 
-    from lmcself.fonts import FONTS_DIR, PDF_CJK_FILE, cjk_characters
+    from lmcself.web.fonts import FONTS_DIR, PDF_CJK_FILE, cjk_characters
 
     cmap = TTFont(FONTS_DIR / Path(PDF_CJK_FILE).name).getBestCmap()
     missing = sorted(
@@ -224,7 +224,7 @@ def test_the_pdf_chinese_font_has_every_character_of_the_chinese_texts():
 
 
 def test_the_renderer_fetches_only_the_apps_own_files():
-    from lmcself.pdf import STATIC_DIR
+    from lmcself.web.pdf import STATIC_DIR
 
     assert own_asset((STATIC_DIR / "pdf.css").as_uri()) == STATIC_DIR / "pdf.css"
     for url in (

@@ -9,15 +9,15 @@ import uuid
 
 import pytest
 
-from lmcself.catalog import load_catalog
-from lmcself.instrument import HORIZONS
-from lmcself.plan import (
+from lmcself.core.catalog import load_catalog
+from lmcself.core.instrument import HORIZONS
+from lmcself.core.plan import (
     FOCUS_PARTS,
     build_plan,
     normalize_reentry,
     reentry_code,
 )
-from lmcself.scoring import score
+from lmcself.core.scoring import score
 
 from .conftest import context_answers, top_answers
 

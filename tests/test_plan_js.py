@@ -1,4 +1,4 @@
-"""The browser builds the same plan as the server: static/plan.js against lmcself.plan."""
+"""The browser builds the same plan as the server: static/plan.js against lmcself.core.plan."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from flask import g
 
 from lmcself import create_app
-from lmcself.catalog import load_catalog
-from lmcself.instrument import default_instrument
-from lmcself.plan import build_plan, reentry_code
-from lmcself.plan_views import plan_keys
-from lmcself.scoring import score
+from lmcself.core.catalog import load_catalog
+from lmcself.core.instrument import default_instrument
+from lmcself.core.plan import build_plan, reentry_code
+from lmcself.core.scoring import score
+from lmcself.web.plan_views import plan_keys
 
 pytestmark = pytest.mark.browser
 COUNTRIES = ("KH", "LA", "MM", "TH", "VN", "CN")
@@ -67,7 +67,7 @@ def test_browser_makes_the_same_reentry_code(live_server, phone):
 def test_plan_data_texts_are_the_pages_texts(tmp_path):
     """The data the phone shows offline carries the same translated texts as the server's page."""
     app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "t.db"), "SECRET_KEY": "t"})
-    from lmcself.plan_views import plan_data
+    from lmcself.web.plan_views import plan_data
 
     for lang in ("km", "zh", "en"):
         with app.test_request_context(f"/{lang}/"):

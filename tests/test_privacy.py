@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import urllib.request
 
-from lmcself.db import get_db
-from lmcself.server import server_options
+from lmcself.commands.server import server_options
+from lmcself.storage.db import get_db
 
 from .conftest import top_answers
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from lmcself.bundle import exported_lines
-from lmcself.cli import main
-from lmcself.db import connect, get_db, migrate
-from lmcself.push import MAX_BATCH, PushError, add_device, push
-from lmcself.workshops import definitions
+from lmcself.central.bundle import exported_lines
+from lmcself.central.push import MAX_BATCH, PushError, add_device, push
+from lmcself.commands import main
+from lmcself.storage.db import connect, get_db, migrate
+from lmcself.storage.workshops import definitions
 
 from .conftest import random_records, rows, store
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from lmcself.db import get_db, insert_submission
-from lmcself.plan import reentry_code
-from lmcself.submissions import build_record
+from lmcself.core.plan import reentry_code
+from lmcself.core.submissions import build_record
+from lmcself.storage.db import get_db, insert_submission
 
 from .conftest import context_answers, csrf_token, top_answers
 

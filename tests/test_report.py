@@ -13,11 +13,11 @@ from flask import g
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmcself.i18n import LOCALES
-from lmcself.instrument import default_instrument
-from lmcself.pdf import render_document
-from lmcself.report import Period, gap_counts, situation_report
-from lmcself.staff import render_report, report_request
+from lmcself.core.instrument import default_instrument
+from lmcself.staff.report import Period, gap_counts, situation_report
+from lmcself.staff.views import render_report, report_request
+from lmcself.web.i18n import LOCALES
+from lmcself.web.pdf import render_document
 
 from .conftest import memory_database, random_records, sign_in, store
 from .test_pdf import UNSPACED, lines

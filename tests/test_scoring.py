@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmcself.instrument import default_instrument
-from lmcself.scoring import Result, ScoringError, round_half_up, score
+from lmcself.core.instrument import default_instrument
+from lmcself.core.scoring import Result, ScoringError, round_half_up, score
 
 INSTRUMENT = default_instrument()
 

@@ -1,4 +1,4 @@
-"""The browser scores exactly as the server does: static/scoring.js against lmcself.scoring."""
+"""The browser scores exactly as the server does: static/scoring.js against lmcself.core.scoring."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from lmcself.instrument import default_instrument
-from lmcself.scoring import score
+from lmcself.core.instrument import default_instrument
+from lmcself.core.scoring import score
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from lmcself.accounts import add_user
-from lmcself.db import get_db
+from lmcself.staff.accounts import add_user
+from lmcself.storage.db import get_db
 
 from .conftest import PASSWORD, csrf_token, random_records, sign_in, store
 
@@ -51,7 +51,7 @@ def test_passwords_are_kept_only_as_scrypt_hashes(app, trainer):
 
 def test_repeated_failures_slow_down_sign_in(app, client, trainer, monkeypatch):
     clock = [1_000_000.0]
-    monkeypatch.setattr("lmcself.accounts.time.time", lambda: clock[0])
+    monkeypatch.setattr("lmcself.staff.accounts.time.time", lambda: clock[0])
     for _ in range(3):
         assert sign_in(client, password="guess guess").status_code == 401
     blocked = sign_in(client)  # even the right password waits

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lmcself.suppress import DEFAULT_K, suppressed, total_or_none
+from lmcself.core.suppress import DEFAULT_K, suppressed, total_or_none
 
 tables = st.dictionaries(st.text(min_size=1, max_size=3), st.integers(0, 40), max_size=12)
 ks = st.integers(1, 12)

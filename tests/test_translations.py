@@ -12,8 +12,8 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 
-from lmcself.i18n import LOCALES
-from lmcself.zawgyi import zawgyi_probability
+from lmcself.core.zawgyi import zawgyi_probability
+from lmcself.web.i18n import LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "lmcself" / "translations"

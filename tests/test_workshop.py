@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from lmcself.accounts import add_user
-from lmcself.db import connect, migrate
+from lmcself.staff.accounts import add_user
+from lmcself.storage.db import connect, migrate
 
 from .conftest import PHONE
 from .test_offline import answer, wait_for_sync

@@ -1,0 +1,348 @@
+"""Bundles: a workshop laptop's submissions as one file, carried to the central server.
+
+A bundle is gzip-compressed JSON lines: a header line (with the definitions of the workshops
+its submissions name), one line per submission, and a trailer with the count and the SHA-256 of
+every line before it, so a cut or edited file is refused whole. Importing checks and scores every submission again, as the API does, inside one
+transaction: bad input leaves the database as it was, and importing twice changes nothing.
+A submission whose id is stored with other answers is a conflict: reported, never overwritten;
+so is a workshop stored with other details. A workshop code neither stored nor defined in the
+bundle refuses the whole bundle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlite_utils
+
+from lmcself.core.instrument import CONTEXT_KEYS, Instrument
+from lmcself.core.submissions import InvalidSubmission, build_record, normalize_workshop
+from lmcself.storage.db import INSERT_FACT, INSERT_ROW, submission_row, write_lock
+from lmcself.storage.workshops import WorkshopError, checked_definition, known_codes
+from lmcself.storage.workshops import merge as merge_workshops
+from lmcself.web.i18n import LOCALES
+
+FORMAT = "lmcself-bundle"
+VERSION = 2  # 2: the header carries workshop definitions and is covered by the checksum
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024  # uncompressed; 100,000 submissions take about 60 MB
+CHUNK = 500  # submissions per INSERT batch and per look-up of existing ids
+
+
+class BundleError(ValueError):
+    """The file is not a whole, unchanged bundle this server can read; the message says where."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    existing: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    workshop_conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.existing + len(self.conflicts)
+
+
+def exported_lines(db: sqlite_utils.Database, workshop: str | None = None) -> Iterator[dict]:
+    """Stored submissions as bundle lines: what was answered, not the scores (the importer
+    recomputes them)."""
+    columns = ["id", "instrument_version", "locale", *CONTEXT_KEYS, "workshop", "answers"]
+    sql = f"SELECT {', '.join(columns)}, created_on FROM submissions"
+    params: list = []
+    if workshop:
+        sql, params = sql + " WHERE workshop = ?", [workshop]
+    for row in db.execute(sql + " ORDER BY created_on, id", params):
+        values = dict(zip([*columns, "created_on"], row, strict=True))
+        yield {
+            "id": values["id"],
+            "instrument_version": values["instrument_version"],
+            "locale": values["locale"],
+            "context": {k: values[k] for k in CONTEXT_KEYS},
+            "answers": json.loads(values["answers"]),
+            "workshop": values["workshop"],
+            "created_on": values["created_on"],
+        }
+
+
+def write_bundle(
+    path: Path, lines: Iterable[dict], instrument: Instrument, workshops: Iterable[dict] = ()
+) -> int:
+    """Write the bundle atomically (a temporary file renamed into place); return its count.
+    `workshops`: the definitions of the workshops the lines name (workshops.definitions)."""
+    digest, count = hashlib.sha256(), 0
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+            header = {
+                "format": FORMAT,
+                "version": VERSION,
+                "instrument": instrument.version,
+                "workshops": list(workshops),
+            }
+            data = _dump(header)
+            digest.update(data)
+            out.write(data)
+            for line in lines:
+                data = _dump(line)
+                digest.update(data)
+                out.write(data)
+                count += 1
+            out.write(_dump({"count": count, "sha256": digest.hexdigest()}))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return count
+
+
+def _dump(obj: dict) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+
+
+def _raw_lines(path: Path, max_bytes: int) -> Iterator[bytes]:
+    """The file's lines, decompressed, refusing a file larger than max_bytes once unpacked."""
+    total = 0
+    try:
+        with gzip.open(path, "rb") as f:
+            for line in f:
+                total += len(line)
+                if total > max_bytes:
+                    raise BundleError(f"larger than the limit of {max_bytes:,} bytes unpacked")
+                yield line
+    except (OSError, EOFError) as exc:  # not gzip, or cut short
+        raise BundleError(f"not a readable bundle file ({exc})") from exc
+
+
+def check_bundle(
+    path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[int, list[dict]]:
+    """Read the whole file once: header, trailer, count and checksum. Return the count and the
+    header's workshop definitions, each checked."""
+    digest, count, header, last = hashlib.sha256(), 0, None, None
+    for number, line in enumerate(_raw_lines(path, max_bytes), start=1):
+        if number == 1:
+            header = _json(line, 1)
+            digest.update(line)
+            continue
+        if last is not None:
+            digest.update(last)
+            count += 1
+        last = line
+    if header is None or header.get("format") != FORMAT:
+        raise BundleError("not an lmcself bundle (its first line is not a bundle header)")
+    if header.get("version") != VERSION:
+        raise BundleError(
+            f"bundle format version {header.get('version')!r}; this server reads {VERSION}"
+        )
+    if header.get("instrument") != instrument.version:
+        raise BundleError(
+            f"made with questionnaire version {header.get('instrument')!r}; "
+            f"this server has {instrument.version!r}"
+        )
+    trailer = _json(last, count + 2) if last is not None else {}
+    if "sha256" not in trailer:
+        raise BundleError("the file is cut short: its last line is not the bundle's trailer")
+    if trailer.get("count") != count or trailer["sha256"] != digest.hexdigest():
+        raise BundleError("the file was changed after it was made: its checksum does not match")
+    return count, _workshops(header, instrument)
+
+
+def _workshops(header: dict, instrument: Instrument) -> list[dict]:
+    items = header.get("workshops")
+    if not isinstance(items, list):
+        raise BundleError("line 1: workshops must be a list")
+    try:
+        return [
+            checked_definition(item, f"line 1: workshops[{i}]", instrument)
+            for i, item in enumerate(items)
+        ]
+    except WorkshopError as exc:
+        raise BundleError(str(exc)) from exc
+
+
+def _json(line: bytes, number: int) -> dict:
+    try:
+        value = json.loads(line)
+    except ValueError as exc:
+        raise BundleError(f"line {number}: not JSON") from exc
+    if not isinstance(value, dict):
+        raise BundleError(f"line {number}: not a JSON object")
+    return value
+
+
+def read_records(
+    path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[dict]:
+    """The bundle's submissions, each checked and scored again. Call check_bundle first."""
+    latest = date.today() + timedelta(days=1)  # a laptop's clock a time zone ahead
+    for number, line in _numbered_submissions(path, max_bytes):
+        yield _record(line, number, instrument, latest)
+
+
+def _numbered_submissions(path: Path, max_bytes: int) -> Iterator[tuple[int, bytes]]:
+    lines = _raw_lines(path, max_bytes)
+    next(lines)  # header
+    previous = None
+    for number, line in enumerate(lines, start=2):
+        if previous is not None:
+            yield number - 1, previous
+        previous = line  # the last line is the trailer
+
+
+PARALLEL_FROM = 5_000  # below this, starting worker processes costs more than it saves
+PARALLEL_CHUNK = 1_000
+
+
+def checked_rows(
+    path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1
+) -> Iterator[dict]:
+    """Rows ready to store, each submission checked and scored again, in file order; with
+    workers > 1, checked in that many processes while this one stores (a central server's
+    import of 100,000 submissions)."""
+    if workers <= 1:
+        yield from map(submission_row, read_records(path, instrument, max_bytes))
+        return
+    chunks = _chunks(_numbered_submissions(path, max_bytes), PARALLEL_CHUNK)
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded server or test run
+    with context.Pool(workers, initializer=_start_worker, initargs=(instrument,)) as pool:
+        for rows in pool.imap(_check_chunk, chunks):
+            yield from rows
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_worker_instrument: Instrument | None = None
+
+
+def _start_worker(instrument: Instrument) -> None:
+    global _worker_instrument
+    _worker_instrument = instrument
+
+
+def _check_chunk(chunk: list[tuple[int, bytes]]) -> list[dict]:
+    latest = date.today() + timedelta(days=1)
+    return [
+        submission_row(_record(line, number, _worker_instrument, latest)) for number, line in chunk
+    ]
+
+
+def _record(line: bytes, number: int, instrument: Instrument, latest: date) -> dict:
+    item = _json(line, number)
+    return record_from_line(item, f"line {number} (id {item.get('id')!r})", instrument, latest)
+
+
+def record_from_line(item: dict, where: str, instrument: Instrument, latest: date) -> dict:
+    """A bundle line (or a pushed one) as a record, checked and scored; BundleError says where."""
+    if not isinstance(item, dict):
+        raise BundleError(f"{where}: not a JSON object")
+    if item.get("locale") not in LOCALES.values():
+        raise BundleError(f"{where}: unknown locale {item.get('locale')!r}")
+    workshop = item.get("workshop")
+    if workshop is not None and normalize_workshop(workshop) != workshop:
+        raise BundleError(f"{where}: not a valid workshop code {workshop!r}")
+    try:
+        created = date.fromisoformat(item.get("created_on") or "")
+    except (TypeError, ValueError) as exc:
+        raise BundleError(f"{where}: created_on is not a date") from exc
+    if created > latest:
+        raise BundleError(f"{where}: created_on {created} is in the future")
+    context, answers = item.get("context"), item.get("answers")
+    if not isinstance(context, dict) or not isinstance(answers, dict):
+        raise BundleError(f"{where}: context and answers must be JSON objects")
+    try:
+        return build_record(
+            instrument, item.get("id"), item["locale"], context, answers, workshop, created
+        )
+    except InvalidSubmission as exc:
+        raise BundleError(f"{where}: {exc}") from exc
+
+
+def import_records(
+    db: sqlite_utils.Database,
+    records: Iterable[dict],
+    progress: Callable[[int], None] = lambda n: None,
+    workshops: Iterable[dict] = (),
+) -> ImportReport:
+    """import_rows for records (as build_record makes them)."""
+    return import_rows(db, map(submission_row, records), progress, workshops)
+
+
+def import_rows(
+    db: sqlite_utils.Database,
+    rows: Iterable[dict],
+    progress: Callable[[int], None] = lambda n: None,
+    workshops: Iterable[dict] = (),
+) -> ImportReport:
+    """Store the workshop definitions and the rows in one transaction: an error on any
+    (BundleError) rolls all back. New ids are inserted, same id and content counts as existing,
+    other content as a conflict; a row naming a workshop unknown here is an error."""
+    report = ImportReport()
+    seen: dict[str, str] = {}
+    with write_lock, db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")  # no other writer between the look-up and the insert
+        report.workshop_conflicts = merge_workshops(db, workshops)
+        known = known_codes(db)
+        chunk: list[dict] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == CHUNK:
+                _store(db, chunk, seen, report, known)
+                progress(len(chunk))
+                chunk = []
+        if chunk:
+            _store(db, chunk, seen, report, known)
+            progress(len(chunk))
+    return report
+
+
+def _store(
+    db: sqlite_utils.Database, rows: list[dict], seen: dict, report: ImportReport, known: set
+) -> None:
+    for row in rows:
+        if row["workshop"] and row["workshop"] not in known:
+            raise BundleError(
+                f"submission {row['id']}: unknown workshop code {row['workshop']!r}, "
+                "neither stored here nor defined in what was sent"
+            )
+    ids = [r["id"] for r in rows]
+    marks = ", ".join("?" * len(ids))
+    stored = dict(
+        db.conn.execute(
+            f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})", ids
+        ).fetchall()
+    )
+    new = []
+    for row in rows:
+        known = stored.get(row["id"]) or seen.get(row["id"])
+        if known is None:
+            new.append(row)
+            seen[row["id"]] = row["content_hash"]
+        elif known == row["content_hash"]:
+            report.existing += 1
+        else:
+            report.conflicts.append(row["id"])
+    db.conn.executemany(INSERT_ROW, new)
+    db.conn.executemany(INSERT_FACT, new)
+    report.created += len(new)

@@ -1,0 +1,516 @@
+"""The instrument (questionnaire, points, levels, actions) loaded from YAML and validated once.
+
+The questionnaire is data, not code: everything the app asks, scores and recommends comes from
+`lmcself/questions/instrument.yaml`. This module is the single place that reads it, and a broken
+file fails at start-up with one `InstrumentError` naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+QUESTIONS_DIR = Path(__file__).resolve().parents[1] / "questions"
+DEFAULT_PATH = QUESTIONS_DIR / "instrument.yaml"
+
+LEVEL_KEYS = ("starting", "emerging", "growing", "leading")
+CONTEXT_KEYS = ("country", "sector", "size", "years", "women_led", "region", "cross_border")
+HORIZONS = (30, 60, 90)
+# Kinds of tool in the country catalog; an action or a gap names the kinds that help with it.
+TOOL_KINDS = (
+    "qr_standard",
+    "wallet",
+    "bank_app",
+    "marketplace",
+    "social_commerce",
+    "delivery",
+    "program",
+    "compliance",
+)
+TOP_POINTS = 4
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+# Braces and percent signs are placeholders for gettext and str.format; texts must not carry them.
+PLACEHOLDER_RE = re.compile(r"[{}%]")
+
+
+class InstrumentError(ValueError):
+    """A data file is broken; the message names the file, the key and what is wrong."""
+
+    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+        self.path, self.key, self.problem = str(path), key, problem
+        super().__init__(f"{path}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class Level:
+    key: str
+    min: int
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+    points: int = 0
+    dont_know: bool = False
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    text: str
+    options: tuple[Option, ...]
+    help: str = ""
+    weight: int = 1
+
+    @cached_property  # scoring asks for it on every answer of every imported submission
+    def max_points(self) -> int:
+        return max(o.points for o in self.options)
+
+    @cached_property
+    def _options_by_key(self) -> dict[str, Option]:
+        return {o.key: o for o in self.options}
+
+    def option(self, key: str) -> Option | None:
+        return self._options_by_key.get(key) if isinstance(key, str) else None
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    name: str
+    summary: str
+    weight: int
+    levels: dict[str, str]
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str
+    dimension: str
+    horizon: int
+    title: str
+    detail: str
+    tools: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A combination of answers worth a warning of its own (e.g. sells online, takes only cash).
+
+    `when` maps question or context keys to the options that trigger it; all must hold.
+    """
+
+    key: str
+    dimension: str
+    when: dict[str, tuple[str, ...]]
+    title: str
+    detail: str
+    tools: tuple[str, ...] = ()
+
+    def applies(self, answers: dict[str, str]) -> bool:
+        return all(answers.get(q) in options for q, options in self.when.items())
+
+
+@dataclass(frozen=True)
+class Instrument:
+    version: str
+    levels: tuple[Level, ...]
+    context: tuple[Question, ...]
+    dimensions: tuple[Dimension, ...]
+    actions: dict[str, Action]
+    gaps: tuple[Gap, ...] = ()
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """Every scored question, in the order the owner meets them."""
+        return tuple(q for d in self.dimensions for q in d.questions)
+
+    def dimension(self, key: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.key == key), None)
+
+    def context_question(self, key: str) -> Question:
+        return self._context_by_key[key]
+
+    @cached_property
+    def _context_by_key(self) -> dict[str, Question]:
+        return {q.key: q for q in self.context}
+
+    def level_for(self, score: int) -> Level:
+        """The highest level whose threshold the score reaches."""
+        return [lv for lv in self.levels if score >= lv.min][-1]
+
+    def texts(self) -> list[tuple[str, str]]:
+        """(key path, English text) for every translatable text, for the gettext extractor."""
+        out: list[tuple[str, str]] = []
+        for lv in self.levels:
+            out += [
+                (f"levels.{lv.key}.name", lv.name),
+                (f"levels.{lv.key}.description", lv.description),
+            ]
+        for q in self.context:
+            out += _question_texts(f"context.{q.key}", q)
+        for d in self.dimensions:
+            out += [
+                (f"dimensions.{d.key}.name", d.name),
+                (f"dimensions.{d.key}.summary", d.summary),
+            ]
+            out += [(f"dimensions.{d.key}.levels.{k}", v) for k, v in d.levels.items()]
+            for q in d.questions:
+                out += _question_texts(f"dimensions.{d.key}.{q.key}", q)
+        for a in self.actions.values():
+            out += [(f"actions.{a.key}.title", a.title), (f"actions.{a.key}.detail", a.detail)]
+        for gap in self.gaps:
+            out += [(f"gaps.{gap.key}.title", gap.title), (f"gaps.{gap.key}.detail", gap.detail)]
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        """The scoring data a browser needs to score offline exactly as the server does."""
+        return {
+            "version": self.version,
+            "levels": [{"key": lv.key, "min": lv.min} for lv in self.levels],
+            "dimensions": [
+                {
+                    "key": d.key,
+                    "weight": d.weight,
+                    "questions": [
+                        {
+                            "key": q.key,
+                            "weight": q.weight,
+                            "options": [
+                                {"key": o.key, "points": o.points, "dont_know": o.dont_know}
+                                for o in q.options
+                            ],
+                        }
+                        for q in d.questions
+                    ],
+                }
+                for d in self.dimensions
+            ],
+        }
+
+
+def _question_texts(prefix: str, q: Question) -> list[tuple[str, str]]:
+    out = [(f"{prefix}.text", q.text)]
+    if q.help:
+        out.append((f"{prefix}.help", q.help))
+    out += [(f"{prefix}.options.{o.key}", o.label) for o in q.options]
+    return out
+
+
+class DataReader:
+    """Walks the parsed YAML, keeping the key path so that every error can name it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> InstrumentError:
+        return InstrumentError(self.path, key, problem)
+
+    def mapping(self, value: Any, key: str, required: set[str], optional: set[str] = frozenset()):
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a mapping, found {type(value).__name__}")
+        missing = sorted(required - value.keys())
+        if missing:
+            raise self.fail(key, f"missing key {missing[0]!r}")
+        unknown = sorted(set(map(str, value)) - required - optional)
+        if unknown:
+            raise self.fail(f"{key}.{unknown[0]}", "unknown key (a typo?)")
+        return value
+
+    def seq(self, value: Any, key: str, min_len: int = 1, max_len: int | None = None) -> list:
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list, found {type(value).__name__}")
+        if len(value) < min_len or (max_len is not None and len(value) > max_len):
+            want = f"{min_len}-{max_len}" if max_len is not None else f"at least {min_len}"
+            raise self.fail(key, f"expected {want} entries, found {len(value)}")
+        return value
+
+    def text(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "expected a non-empty text")
+        if PLACEHOLDER_RE.search(value):
+            raise self.fail(
+                key, "texts must not contain '{', '}' or '%' (translation placeholders)"
+            )
+        return " ".join(value.split())
+
+    def integer(self, value: Any, key: str, lo: int, hi: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise self.fail(key, f"expected a whole number from {lo} to {hi}, found {value!r}")
+        return value
+
+    def ident(self, value: Any, key: str, pattern: re.Pattern = KEY_RE) -> str:
+        if not isinstance(value, str) or not pattern.match(value):
+            raise self.fail(
+                key, f"expected an identifier matching {pattern.pattern}, found {value!r}"
+            )
+        return value
+
+    def unique(self, keys: list[str], key: str) -> None:
+        seen: set[str] = set()
+        for k in keys:
+            if k in seen:
+                raise self.fail(key, f"duplicate key {k!r}")
+            seen.add(k)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a data file; a missing file or broken YAML is an InstrumentError naming the line."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InstrumentError(path, "(file)", f"cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise InstrumentError(
+            path, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"
+        ) from exc
+
+
+def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
+    """Read and validate the instrument; raise InstrumentError naming the file and key."""
+    path = Path(path)
+    raw = read_yaml(path)
+    r = DataReader(path)
+    top = r.mapping(
+        raw, "(top)", {"version", "levels", "context", "dimensions", "actions"}, {"gaps"}
+    )
+    version = top["version"]
+    if not isinstance(version, str | int | float) or not str(version).strip():
+        raise r.fail("version", "expected a version text such as '1.0'")
+    levels = _levels(r, top["levels"])
+    context = _context(r, top["context"])
+    actions = _actions(r, top["actions"])
+    dimensions = _dimensions(r, top["dimensions"], actions)
+    gaps = _gaps(r, top.get("gaps", []), context, dimensions)
+    return Instrument(str(version), levels, context, dimensions, actions, gaps)
+
+
+@cache
+def default_instrument() -> Instrument:
+    """The shipped instrument, loaded once per process."""
+    return load_instrument(DEFAULT_PATH)
+
+
+def _levels(r: DataReader, raw: Any) -> tuple[Level, ...]:
+    items = r.seq(raw, "levels", len(LEVEL_KEYS), len(LEVEL_KEYS))
+    levels = []
+    for i, item in enumerate(items):
+        k = f"levels[{i}]"
+        m = r.mapping(item, k, {"key", "min", "name", "description"})
+        if m["key"] != LEVEL_KEYS[i]:
+            raise r.fail(f"{k}.key", f"expected {LEVEL_KEYS[i]!r} (levels in order {LEVEL_KEYS})")
+        lv_min = r.integer(m["min"], f"{k}.min", 0, 100)
+        if i == 0 and lv_min != 0:
+            raise r.fail(f"{k}.min", "the first level must start at 0")
+        if i and lv_min <= levels[-1].min:
+            raise r.fail(f"{k}.min", "level thresholds must rise")
+        levels.append(
+            Level(
+                m["key"],
+                lv_min,
+                r.text(m["name"], f"{k}.name"),
+                r.text(m["description"], f"{k}.description"),
+            )
+        )
+    return tuple(levels)
+
+
+def _context(r: DataReader, raw: Any) -> tuple[Question, ...]:
+    items = r.seq(raw, "context", len(CONTEXT_KEYS), len(CONTEXT_KEYS))
+    out = []
+    for i, item in enumerate(items):
+        k = f"context[{i}]"
+        m = r.mapping(item, k, {"key", "text", "options"}, {"help"})
+        if m["key"] != CONTEXT_KEYS[i]:
+            raise r.fail(
+                f"{k}.key", f"expected {CONTEXT_KEYS[i]!r} (context in order {CONTEXT_KEYS})"
+            )
+        k = f"context.{m['key']}"
+        pattern = COUNTRY_RE if m["key"] == "country" else KEY_RE
+        options = []
+        for j, o in enumerate(r.seq(m["options"], f"{k}.options", 2)):
+            om = r.mapping(o, f"{k}.options[{j}]", {"key", "label"})
+            okey = r.ident(om["key"], f"{k}.options[{j}].key", pattern)
+            options.append(Option(okey, r.text(om["label"], f"{k}.options.{okey}")))
+        r.unique([o.key for o in options], f"{k}.options")
+        help_text = r.text(m["help"], f"{k}.help") if "help" in m else ""
+        out.append(Question(m["key"], r.text(m["text"], f"{k}.text"), tuple(options), help_text))
+    return tuple(out)
+
+
+def _actions(r: DataReader, raw: Any) -> dict[str, Action]:
+    out: dict[str, Action] = {}
+    for i, item in enumerate(r.seq(raw, "actions")):
+        m = r.mapping(
+            item, f"actions[{i}]", {"key", "dimension", "horizon", "title", "detail"}, {"tools"}
+        )
+        key = r.ident(m["key"], f"actions[{i}].key")
+        k = f"actions.{key}"
+        if key in out:
+            raise r.fail(k, "duplicate action key")
+        if m["horizon"] not in HORIZONS:
+            raise r.fail(
+                f"{k}.horizon", f"expected one of {HORIZONS} (days), found {m['horizon']!r}"
+            )
+        out[key] = Action(
+            key,
+            r.ident(m["dimension"], f"{k}.dimension"),
+            m["horizon"],
+            r.text(m["title"], f"{k}.title"),
+            r.text(m["detail"], f"{k}.detail"),
+            _tool_kinds(r, m.get("tools", []), f"{k}.tools"),
+        )
+    return out
+
+
+def _tool_kinds(r: DataReader, raw: Any, k: str) -> tuple[str, ...]:
+    kinds = r.seq(raw, k, 0)
+    unknown = [x for x in kinds if x not in TOOL_KINDS]
+    if unknown:
+        raise r.fail(k, f"unknown tool kind {unknown[0]!r} (kinds: {', '.join(TOOL_KINDS)})")
+    return tuple(kinds)
+
+
+def _gaps(r: DataReader, raw: Any, context, dimensions) -> tuple[Gap, ...]:
+    questions = {q.key: q for q in context} | {q.key: q for d in dimensions for q in d.questions}
+    dim_keys = {d.key for d in dimensions}
+    out = []
+    for i, item in enumerate(r.seq(raw, "gaps", 0)):
+        m = r.mapping(
+            item, f"gaps[{i}]", {"key", "dimension", "when", "title", "detail"}, {"tools"}
+        )
+        k = f"gaps.{r.ident(m['key'], f'gaps[{i}].key')}"
+        if m["dimension"] not in dim_keys:
+            raise r.fail(f"{k}.dimension", f"unknown dimension {m['dimension']!r}")
+        when = r.mapping(m["when"], f"{k}.when", set(), set(questions))
+        if len(when) < 2:
+            raise r.fail(f"{k}.when", "a gap combines at least two answers")
+        conditions = {}
+        for qkey, options in when.items():
+            options = [str(o) for o in r.seq(options, f"{k}.when.{qkey}")]
+            bad = [o for o in options if questions[qkey].option(o) is None]
+            if bad:
+                raise r.fail(f"{k}.when.{qkey}", f"unknown option {bad[0]!r}")
+            conditions[qkey] = tuple(options)
+        out.append(
+            Gap(
+                m["key"],
+                m["dimension"],
+                conditions,
+                r.text(m["title"], f"{k}.title"),
+                r.text(m["detail"], f"{k}.detail"),
+                _tool_kinds(r, m.get("tools", []), f"{k}.tools"),
+            )
+        )
+    r.unique([g.key for g in out], "gaps")
+    return tuple(out)
+
+
+def _dimensions(r: DataReader, raw: Any, actions: dict[str, Action]) -> tuple[Dimension, ...]:
+    dims = []
+    used_actions: set[str] = set()
+    question_keys: list[str] = []
+    for i, item in enumerate(r.seq(raw, "dimensions", 2)):
+        m = r.mapping(
+            item, f"dimensions[{i}]", {"key", "name", "summary", "levels", "questions"}, {"weight"}
+        )
+        dkey = r.ident(m["key"], f"dimensions[{i}].key")
+        k = f"dimensions.{dkey}"
+        lv = r.mapping(m["levels"], f"{k}.levels", set(LEVEL_KEYS))
+        questions = []
+        for j, q in enumerate(r.seq(m["questions"], f"{k}.questions", 3, 5)):
+            question = _question(r, q, f"{k}.questions[{j}]", dkey, actions)
+            used_actions.update(a for o in question.options for a in o.actions)
+            question_keys.append(question.key)
+            questions.append(question)
+        dims.append(
+            Dimension(
+                dkey,
+                r.text(m["name"], f"{k}.name"),
+                r.text(m["summary"], f"{k}.summary"),
+                r.integer(m.get("weight", 1), f"{k}.weight", 1, 10),
+                {lk: r.text(lv[lk], f"{k}.levels.{lk}") for lk in LEVEL_KEYS},
+                tuple(questions),
+            )
+        )
+    r.unique([d.key for d in dims], "dimensions")
+    r.unique(question_keys, "dimensions.questions")
+    unused = sorted(set(actions) - used_actions)
+    if unused:
+        raise r.fail(f"actions.{unused[0]}", "action is never used by any option")
+    return tuple(dims)
+
+
+def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Action]) -> Question:
+    m = r.mapping(raw, k, {"key", "text", "options"}, {"help", "weight"})
+    qkey = r.ident(m["key"], f"{k}.key")
+    if not qkey.startswith(dkey + "_"):
+        raise r.fail(f"{k}.key", f"question keys start with their dimension key: {dkey}_...")
+    k = f"dimensions.{dkey}.{qkey}"
+    options = []
+    for j, o in enumerate(r.seq(m["options"], f"{k}.options", 3, 6)):
+        om = r.mapping(o, f"{k}.options[{j}]", {"key", "label", "points"}, {"actions", "dont_know"})
+        okey = r.ident(om["key"], f"{k}.options[{j}].key")
+        ok = f"{k}.options.{okey}"
+        acts = r.seq(om.get("actions", []), f"{ok}.actions", 0, 3)
+        for a in acts:
+            if a not in actions:
+                raise r.fail(f"{ok}.actions", f"unknown action {a!r}")
+            if actions[a].dimension != dkey:
+                raise r.fail(
+                    f"{ok}.actions", f"action {a!r} belongs to dimension {actions[a].dimension!r}"
+                )
+        dont_know = om.get("dont_know", False)
+        if not isinstance(dont_know, bool):
+            raise r.fail(f"{ok}.dont_know", "expected true or false")
+        options.append(
+            Option(
+                okey,
+                r.text(om["label"], ok),
+                r.integer(om["points"], f"{ok}.points", 0, TOP_POINTS),
+                dont_know,
+                tuple(acts),
+            )
+        )
+    r.unique([o.key for o in options], f"{k}.options")
+    scored = [o for o in options if not o.dont_know]
+    if len(scored) < 2:
+        raise r.fail(f"{k}.options", "needs at least two scored options")
+    if any(o.dont_know for o in options[:-1]) or sum(o.dont_know for o in options) > 1:
+        raise r.fail(f"{k}.options", "'I don't know' must be one option, the last")
+    if options[-1].dont_know and options[-1].points != 0:
+        raise r.fail(
+            f"{k}.options.{options[-1].key}.points", "'I don't know' scores as the lowest level: 0"
+        )
+    if [o.points for o in scored] != sorted({o.points for o in scored}):
+        raise r.fail(f"{k}.options", "points must rise strictly from the first option to the last")
+    if scored[-1].points != TOP_POINTS:
+        raise r.fail(f"{k}.options.{scored[-1].key}.points", f"the top option scores {TOP_POINTS}")
+    for o in options:
+        if o.points < TOP_POINTS and not o.actions:
+            raise r.fail(
+                f"{k}.options.{o.key}.actions", "every answer below the top needs an action"
+            )
+        if o.points == TOP_POINTS and o.actions:
+            raise r.fail(f"{k}.options.{o.key}.actions", "the top answer needs no action")
+    help_text = r.text(m["help"], f"{k}.help") if "help" in m else ""
+    return Question(
+        qkey,
+        r.text(m["text"], f"{k}.text"),
+        tuple(options),
+        help_text,
+        r.integer(m.get("weight", 1), f"{k}.weight", 1, 10),
+    )

@@ -1,0 +1,177 @@
+"""The regional situation report for program staff: where businesses stand by country, sector,
+size and women-led; the most common gaps; the change from the period before. It is what a
+program shares, so every figure in it is under the small-group rule (suppress.py): the tables
+come from dashboard(), and the gap counts are suppressed across countries as one table, so that
+the region's count minus the countries shown never gives away a country's count under k.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import sqlite_utils
+
+from lmcself.core.instrument import CONTEXT_KEYS, Instrument
+from lmcself.core.suppress import suppressed
+from lmcself.storage.dashboard import Dashboard, Group, dashboard, gives_away
+
+SECTIONS = ("country", "sector", "size", "women_led")
+PERIOD_MONTHS = 3  # the default period: the last three months with submissions
+TOP_GAPS = 5
+
+
+def month_index(month: str) -> int:
+    year, number = map(int, month.split("-"))
+    return year * 12 + number - 1
+
+
+def month_name(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+@dataclass(frozen=True)
+class Period:
+    since: str  # first month, YYYY-MM
+    until: str  # last month, YYYY-MM, included
+
+    @property
+    def months(self) -> int:
+        return month_index(self.until) - month_index(self.since) + 1
+
+    def before(self) -> Period:
+        """The period of the same length that ends the month before this one starts."""
+        start = month_index(self.since)
+        return Period(month_name(start - self.months), month_name(start - 1))
+
+    @classmethod
+    def default(cls, latest: str | None, today: date | None = None) -> Period:
+        """The last PERIOD_MONTHS months up to the latest month with submissions (or today)."""
+        end = month_index(latest or (today or date.today()).strftime("%Y-%m"))
+        return cls(month_name(end - PERIOD_MONTHS + 1), month_name(end))
+
+
+@dataclass(frozen=True)
+class GapCount:
+    key: str
+    count: int
+    share: float  # of the group's submissions, 0 to 1
+
+
+@dataclass(frozen=True)
+class Change:
+    value: str  # a country code; "" for all countries of the report
+    n_before: int
+    n_now: int
+    before: float
+    now: float
+    dimensions: dict[str, float]  # change of each part's average, in points
+
+    @property
+    def change(self) -> float:
+        return round(self.now - self.before, 1)
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    earlier: Period
+    country: str | None  # the report of one country, or of all (None)
+    k: int
+    stand: dict[str, Dashboard]  # by each of SECTIONS, the period
+    gaps: list[GapCount]  # all countries of the report, most common first
+    gap_table: dict[str, dict[str, int | None]]  # gap: country shown: count, None if hidden
+    country_gaps: dict[str, list[GapCount]]  # the most common of each country shown
+    changes: list[Change]  # all first, then by country
+    withheld: bool  # set beside a wider report, this one would give away a group under k
+
+    @property
+    def whole(self) -> Dashboard:
+        return self.stand["country"]
+
+
+def gap_counts(
+    db: sqlite_utils.Database, instrument: Instrument, period: Period, country: str | None
+) -> tuple[Counter, dict[str, Counter]]:
+    """How many submissions of the period show each gap, in all and by country."""
+    sql = (
+        f"SELECT {', '.join(CONTEXT_KEYS)}, answers FROM submissions "
+        "WHERE instrument_version = ? AND substr(created_on, 1, 7) BETWEEN ? AND ?"
+    )
+    params = [instrument.version, period.since, period.until]
+    if country:
+        sql += " AND country = ?"
+        params.append(country)
+    whole: Counter = Counter()
+    by_country: dict[str, Counter] = {}
+    for row in db.execute(sql, params):
+        values = dict(zip(CONTEXT_KEYS, row, strict=False))
+        values.update(json.loads(row[-1]))
+        found = [g.key for g in instrument.gaps if g.applies(values)]
+        whole.update(found)
+        by_country.setdefault(values["country"], Counter()).update(found)
+    return whole, by_country
+
+
+def _top(counts: dict[str, int | None], n: int) -> list[GapCount]:
+    shown = sorted(
+        ((key, c) for key, c in counts.items() if c is not None and c > 0), key=lambda x: -x[1]
+    )
+    return [GapCount(key, c, c / n) for key, c in shown[:TOP_GAPS]]
+
+
+def _change(value: str, before: Group, now: Group, keys: list[str]) -> Change:
+    return Change(
+        value,
+        before.n,
+        now.n,
+        before.overall,
+        now.overall,
+        {key: round(now.dimensions[key] - before.dimensions[key], 1) for key in keys},
+    )
+
+
+def situation_report(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    period: Period,
+    k: int,
+    country: str | None = None,
+) -> Report:
+    filters = {"country": country} if country else {}
+    stand = {
+        by: dashboard(db, instrument, by, k, filters, period.since, period.until) for by in SECTIONS
+    }
+    earlier = period.before()
+    before = dashboard(db, instrument, "country", k, filters, earlier.since, earlier.until)
+    whole = stand["country"]
+
+    gaps: list[GapCount] = []
+    gap_table: dict[str, dict[str, int | None]] = {}
+    if whole.total is not None:
+        counts, by_country = gap_counts(db, instrument, period, country)
+        gaps = _top(suppressed(dict(counts), k), whole.total)
+        # A gap's counts across the countries are one table, suppressed together; of it, the
+        # countries the report shows.
+        for gap in instrument.gaps:
+            cells = suppressed({c: n[gap.key] for c, n in by_country.items()}, k)
+            gap_table[gap.key] = {g.value: cells.get(g.value) for g in whole.groups}
+    country_gaps = {
+        g.value: _top({key: row[g.value] for key, row in gap_table.items()}, g.n)
+        for g in whole.groups
+    }
+
+    keys = [d.key for d in instrument.dimensions]
+    changes = []
+    if whole.total is not None and before.total is not None:
+        changes.append(_change("", before.as_group(), whole.as_group(), keys))
+        earlier_groups = {g.value: g for g in before.groups}
+        for group in whole.groups:
+            if group.value in earlier_groups:
+                changes.append(_change(group.value, earlier_groups[group.value], group, keys))
+    withheld = gives_away(db, instrument, k, filters, period.since, period.until)
+    return Report(
+        period, earlier, country, k, stand, gaps, gap_table, country_gaps, changes, withheld
+    )

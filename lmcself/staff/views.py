@@ -1,0 +1,327 @@
+"""The trainers' and program staff's pages: sign-in, workshops, a room's live view, the QR code
+to project. Every page but the sign-in needs a signed-in user (tests walk the URL map)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext
+
+from lmcself.core.suppress import DEFAULT_K
+from lmcself.staff.accounts import (
+    check_login,
+    current_user,
+    login_required,
+    staff_required,
+    wait_seconds,
+)
+from lmcself.staff.export import FORMATS, KINDS, build_export
+from lmcself.staff.report import Period, situation_report
+from lmcself.storage.aggregate import GROUPINGS, stored_records, summarize
+from lmcself.storage.dashboard import FILTERS, GROUPS, dashboard, gives_away, months, workshop_codes
+from lmcself.storage.db import get_db
+from lmcself.storage.workshops import definitions, is_known
+from lmcself.web.forms import LoginForm, WorkshopForm
+from lmcself.web.i18n import register_language_in_url
+from lmcself.web.pdf import render_pdf
+from lmcself.web.plan_views import qr_svg
+
+bp = Blueprint("staff", __name__, url_prefix="/<lang>/staff")
+register_language_in_url(bp)
+ROOM_REFRESH = 15  # seconds between refreshes of the room view
+
+
+@bp.after_request
+def private(response):
+    """Staff pages show results: never kept by a shared computer's cache."""
+    response.cache_control.no_store = True
+    return response
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, never another site (an open redirect)."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlparse(target).netloc
+    ):
+        return target
+    return url_for(".home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        db = get_db()
+        wait = wait_seconds(db, form.name.data)
+        if wait:
+            form.password.errors.append(
+                gettext("Too many failed sign-ins. Please try again in %(num)d seconds.", num=wait)
+            )
+            status = 429
+        else:
+            user = check_login(db, form.name.data, form.password.data)
+            if user:
+                session.clear()  # a new session for the signed-in user
+                session["user"] = user["name"]
+                return redirect(safe_next(request.args.get("next")))
+            form.password.errors.append(gettext("Wrong user name or password."))
+            status = 401
+    return render_template("staff_login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    session.clear()
+    return redirect(url_for(".login"))
+
+
+def join_url(code: str) -> str:
+    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    return f"{base}{url_for('assessment.index', w=code)}"
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def home():
+    db = get_db()
+    instrument = current_app.extensions["instrument"]
+    form = WorkshopForm()
+    form.country.choices = [
+        (o.key, gettext(o.label)) for o in instrument.context_question("country").options
+    ]
+    if request.method == "GET" and form.held_on.data is None:
+        form.held_on.data = date.today()
+    if form.validate_on_submit():
+        if is_known(db, form.code.data):
+            form.code.errors.append(gettext("A workshop with this code exists already."))
+        else:
+            with db.conn:
+                db["workshops"].insert(
+                    {
+                        "code": form.code.data,
+                        "name": form.name.data,
+                        "country": form.country.data,
+                        "held_on": form.held_on.data.isoformat(),
+                        "created_by": current_user()["name"],
+                    }
+                )
+            flash(gettext("Workshop %(code)s created.", code=form.code.data))
+            return redirect(url_for(".room", code=form.code.data))
+    workshops = db.execute(
+        "SELECT w.code, w.name, w.country, w.held_on, count(s.id) FROM workshops w "
+        "LEFT JOIN submissions s ON s.workshop = w.code GROUP BY w.code ORDER BY w.held_on DESC, w.code"
+    ).fetchall()
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    return render_template(
+        "staff_home.html", form=form, workshops=workshops, user=current_user(), k=k
+    )
+
+
+def workshop_or_404(code: str) -> dict:
+    found = definitions(get_db(), [code])
+    if not found:
+        abort(404)
+    return found[0]
+
+
+@bp.get("/workshops/<code>")
+@login_required
+def room(code: str):
+    workshop = workshop_or_404(code)
+    instrument = current_app.extensions["instrument"]
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    records = stored_records(get_db(), workshop=code)
+    summary = summarize(records, instrument, k)
+    gaps = {g.key: g for g in instrument.gaps}
+    return render_template(
+        "staff_room.html",
+        workshop=workshop,
+        summary=summary,
+        k=k,
+        instrument=instrument,
+        gaps=gaps,
+        join=join_url(code),
+        refresh=ROOM_REFRESH,
+    )
+
+
+@bp.get("/workshops/<code>/qr")
+@login_required
+def qr(code: str):
+    workshop = workshop_or_404(code)
+    url = join_url(code)
+    return render_template("staff_qr.html", workshop=workshop, join=url, qr=qr_svg(url))
+
+
+@bp.get("/dashboard")
+@staff_required
+def dashboard_page():
+    db = get_db()
+    instrument = current_app.extensions["instrument"]
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    by = request.args.get("by") if request.args.get("by") in GROUPS else "country"
+    choices = {
+        key: instrument.context_question(key).options for key in FILTERS if key != "workshop"
+    }
+    codes = workshop_codes(db)
+    filters = {}
+    for key in FILTERS:
+        value = request.args.get(key) or None
+        allowed = codes if key == "workshop" else [o.key for o in choices[key]]
+        if value in allowed:
+            filters[key] = value
+    available = months(db)
+    since = request.args.get("since") if request.args.get("since") in available else ""
+    until = request.args.get("until") if request.args.get("until") in available else ""
+    figures = dashboard(db, instrument, by, k, filters, since, until)
+    withheld = gives_away(db, instrument, k, filters, since, until)
+    return render_template(
+        "staff_dashboard.html",
+        figures=figures,
+        withheld=withheld,
+        by=by,
+        k=k,
+        filters=filters,
+        choices=choices,
+        codes=codes,
+        months=available,
+        since=since,
+        until=until,
+        instrument=instrument,
+        group_names=group_names(),
+        value_label=functools.partial(value_label, instrument),
+    )
+
+
+def group_names() -> dict[str, str]:
+    return {
+        "country": gettext("Country"),
+        "sector": gettext("Sector"),
+        "size": gettext("Size"),
+        "women_led": gettext("Women-led"),
+        "region": gettext("Region"),
+        "workshop": gettext("Workshop"),
+        "month": gettext("Month"),
+    }
+
+
+def value_label(instrument, group: str, value: str) -> str:
+    """What a group's value says to a reader: an answer's label, a code, a month."""
+    if group in FILTERS and group != "workshop":
+        option = instrument.context_question(group).option(value)
+        return gettext(option.label) if option else value
+    if group == "workshop" and not value:
+        return gettext("Not through a workshop")
+    return value
+
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def report_request() -> tuple[Period, str | None, list[str]]:
+    """The period and country asked for, else the last months with submissions; and the
+    problems with what was asked, for the page to say."""
+    instrument = current_app.extensions["instrument"]
+    available = months(get_db())
+    period = Period.default(available[-1] if available else None)
+    problems = []
+    since, until = request.args.get("since", ""), request.args.get("until", "")
+    if since or until:
+        if MONTH_RE.match(since) and MONTH_RE.match(until) and since <= until:
+            period = Period(since, until)
+        else:
+            problems.append(
+                gettext("Choose a first and a last month, the first not after the last.")
+            )
+    country = request.args.get("country") or None
+    if country not in [o.key for o in instrument.context_question("country").options]:
+        country = None
+    return period, country, problems
+
+
+def render_report(
+    period: Period, country: str | None, problems: list[str], pdf: bool = False
+) -> str:
+    instrument = current_app.extensions["instrument"]
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    report = situation_report(get_db(), instrument, period, k, country)
+    return render_template(
+        "staff_report.html",
+        report=report,
+        problems=problems,
+        pdf=pdf,
+        k=k,
+        instrument=instrument,
+        gaps={g.key: g for g in instrument.gaps},
+        dimension_names={d.key: d.name for d in instrument.dimensions},
+        countries=instrument.context_question("country").options,
+        group_names=group_names(),
+        value_label=functools.partial(value_label, instrument),
+        today=date.today().isoformat(),
+    )
+
+
+@bp.get("/report")
+@staff_required
+def report():
+    return render_report(*report_request())
+
+
+@bp.get("/report.pdf")
+@staff_required
+def report_pdf():
+    period, country, problems = report_request()
+    html = render_report(period, country, problems, pdf=True)
+    response = current_app.response_class(render_pdf(html, g.lang), mimetype="application/pdf")
+    name = f"situation-report-{country or 'all'}-{period.since}-{period.until}.pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/exports")
+@staff_required
+def exports():
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    return render_template(
+        "staff_exports.html", k=k, groupings=GROUPINGS, group_names=group_names()
+    )
+
+
+@bp.get("/exports/<kind>.<fmt>")
+@staff_required
+def export_file(kind: str, fmt: str):
+    by = request.args.get("by", "country")
+    if kind not in KINDS or fmt not in FORMATS or by not in GROUPINGS:
+        abort(404)
+    data, note = build_export(kind, fmt, by)
+    current_app.logger.info(
+        "export %s.%s by %s for %s: %s", kind, fmt, by, current_user()["name"], note
+    )
+    response = current_app.response_class(
+        data, mimetype="text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    )
+    name = (
+        f"lmcself-{kind}{'-' + by if kind == 'aggregate' else ''}-{date.today().isoformat()}.{fmt}"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,80 @@
+"""Workshop definitions (code, name, country, date) as they travel with submissions.
+
+A submission names its workshop by code. A code this server does not know is refused (by the
+API, a push or an import) rather than stored as a group nobody can name, so a bundle or a push
+carries the definitions of the workshops its submissions name. A definition stored here already
+with other details is a conflict: reported, never overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import sqlite_utils
+
+from lmcself.core.instrument import Instrument
+from lmcself.core.submissions import normalize_workshop
+
+FIELDS = ("code", "name", "country", "held_on")
+NAME_MAX = 80  # the staff page's form (forms.WorkshopForm) allows the same
+
+
+class WorkshopError(ValueError):
+    """A workshop definition that cannot be stored; the message says which and why."""
+
+
+def known_codes(db: sqlite_utils.Database) -> set[str]:
+    return {row[0] for row in db.execute("SELECT code FROM workshops")}
+
+
+def is_known(db: sqlite_utils.Database, code: str) -> bool:
+    return db.execute("SELECT 1 FROM workshops WHERE code = ?", [code]).fetchone() is not None
+
+
+def definitions(db: sqlite_utils.Database, codes: Iterable[str]) -> list[dict]:
+    """The stored definitions of these codes (those this database knows), by code."""
+    wanted = sorted({c for c in codes if c})
+    if not wanted:
+        return []
+    marks = ", ".join("?" * len(wanted))
+    rows = db.execute(
+        f"SELECT {', '.join(FIELDS)} FROM workshops WHERE code IN ({marks}) ORDER BY code", wanted
+    )
+    return [dict(zip(FIELDS, row, strict=True)) for row in rows]
+
+
+def checked_definition(item: object, where: str, instrument: Instrument) -> dict:
+    """A definition from a bundle or a push, checked as the staff page's form checks one."""
+    if not isinstance(item, dict) or set(item) != set(FIELDS):
+        raise WorkshopError(f"{where}: a workshop needs exactly {', '.join(FIELDS)}")
+    code, name, country, held_on = (item[f] for f in FIELDS)
+    if not isinstance(code, str) or normalize_workshop(code) != code:
+        raise WorkshopError(f"{where}: not a valid workshop code {code!r}")
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+        raise WorkshopError(f"{where}: a name of 1 to {NAME_MAX} characters is needed")
+    if instrument.context_question("country").option(country) is None:
+        raise WorkshopError(f"{where}: unknown country {country!r}")
+    try:
+        date.fromisoformat(held_on)
+    except (TypeError, ValueError) as exc:
+        raise WorkshopError(f"{where}: held_on is not a date") from exc
+    return {f: item[f] for f in FIELDS}
+
+
+def merge(db: sqlite_utils.Database, incoming: Iterable[dict]) -> list[str]:
+    """Store the definitions this database lacks (in the caller's transaction); return the
+    codes stored here already with other details (left as they are)."""
+    conflicts = []
+    for item in incoming:
+        row = db.execute(
+            f"SELECT {', '.join(FIELDS)} FROM workshops WHERE code = ?", [item["code"]]
+        ).fetchone()
+        if row is None:
+            db.execute(
+                f"INSERT INTO workshops ({', '.join(FIELDS)}) VALUES (?, ?, ?, ?)",
+                [item[f] for f in FIELDS],
+            )
+        elif dict(zip(FIELDS, row, strict=True)) != item:
+            conflicts.append(item["code"])
+    return conflicts

@@ -1,0 +1,282 @@
+"""The public assessment: landing and consent, context, one page per dimension, result, method.
+
+Works without JavaScript: plain forms, answers kept in the signed session cookie between pages
+(nothing is stored on the server until the assessment is finished).
+"""
+
+from __future__ import annotations
+
+from babel.dates import get_date_format, get_era_names, get_month_names
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    get_template_attribute,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, gettext
+
+from lmcself.core.instrument import Instrument
+from lmcself.core.scoring import DimensionScore, Result
+from lmcself.core.submissions import build_record, new_id, normalize_workshop
+from lmcself.core.suppress import DEFAULT_K
+from lmcself.storage.dashboard import peers
+from lmcself.storage.db import SubmissionConflict, get_db, get_submission, insert_submission
+from lmcself.storage.workshops import is_known
+from lmcself.web.forms import StartForm, questions_form, valid_answers
+from lmcself.web.i18n import best_language, register_language_in_url, select_locale
+
+bp = Blueprint("assessment", __name__)
+KEY = "assessment"
+
+
+def instrument() -> Instrument:
+    return current_app.extensions["instrument"]
+
+
+register_language_in_url(bp)
+
+
+@bp.get("/")
+def index():
+    """Pick the language from the browser; a workshop code in the link comes along."""
+    return redirect(url_for(".landing", lang=best_language(), **request.args))
+
+
+def current() -> dict | None:
+    return session.get(KEY)
+
+
+def save(state: dict) -> None:
+    session[KEY] = state
+    session.modified = True
+
+
+def first_open_step(state: dict) -> int:
+    """0 is the context page, 1..N the dimensions; N+1 when everything is answered."""
+    if set(state.get("context", {})) < {q.key for q in instrument().context}:
+        return 0
+    answers = state.get("answers", {})
+    for n, dim in enumerate(instrument().dimensions, start=1):
+        if any(q.key not in answers for q in dim.questions):
+            return n
+    return len(instrument().dimensions) + 1
+
+
+def step_url(step: int) -> str:
+    return url_for(".context") if step == 0 else url_for(".part", n=step)
+
+
+def workshop_from_link(code: str | None) -> tuple[str | None, str | None]:
+    """The link's workshop code when this server knows it; else None, and the code to tell
+    the owner about (a mistyped link must not cost an owner the assessment at the end)."""
+    code = normalize_workshop(code)
+    if code is None or is_known(get_db(), code):
+        return code, None
+    return None, code
+
+
+@bp.route("/<lang>/", methods=["GET", "POST"])
+def landing():
+    workshop, unknown = workshop_from_link(request.args.get("w"))
+    form = StartForm(workshop=workshop)
+    if form.validate_on_submit():
+        save(
+            {
+                "id": new_id(),
+                "workshop": workshop_from_link(form.workshop.data)[0],
+                # Business details of last time, when the owner came back with a re-entry code.
+                "context": session.pop("prefill", {}),
+                "answers": {},
+            }
+        )
+        return redirect(url_for(".context"))
+    state = current()
+    resume = step_url(first_open_step(state)) if state else None
+    return render_template(
+        "landing.html",
+        form=form,
+        resume=resume,
+        last_result=session.get("last_result"),
+        unknown_workshop=unknown,
+    )
+
+
+@bp.route("/<lang>/about-you", methods=["GET", "POST"])
+def context():
+    state = current()
+    if not state:
+        return redirect(url_for(".landing"))
+    questions = instrument().context
+    form = questions_form(questions)(data=state["context"])
+    if request.method == "POST":
+        state["context"].update(valid_answers(form, questions))
+        save(state)
+        if form.validate():
+            return redirect(url_for(".part", n=1))
+    return render_template("questions.html", form=form, questions=questions, step=0, dimension=None)
+
+
+@bp.route("/<lang>/part/<int:n>", methods=["GET", "POST"])
+def part(n: int):
+    state = current()
+    if not state:
+        return redirect(url_for(".landing"))
+    dims = instrument().dimensions
+    if not 1 <= n <= len(dims):
+        abort(404)
+    if n > first_open_step(state):
+        return redirect(step_url(first_open_step(state)))
+    dim = dims[n - 1]
+    form = questions_form(dim.questions)(data=state["answers"])
+    if request.method == "POST":
+        # Keep every valid answer, even when the page is incomplete or the owner goes back.
+        state["answers"].update(valid_answers(form, dim.questions))
+        save(state)
+        if "back" in request.form:
+            return redirect(step_url(n - 1))
+        if form.validate():
+            if n < len(dims):
+                return redirect(url_for(".part", n=n + 1))
+            return finish(state)
+    return render_template(
+        "questions.html", form=form, questions=dim.questions, step=n, dimension=dim
+    )
+
+
+def finish(state: dict):
+    """Score, store once, and freeze: a new assessment starts with a new id."""
+    if first_open_step(state) <= len(instrument().dimensions):
+        return redirect(step_url(first_open_step(state)))
+    record = build_record(
+        instrument(),
+        state["id"],
+        select_locale(),
+        state["context"],
+        state["answers"],
+        state.get("workshop"),
+    )
+    try:
+        insert_submission(get_db(), record)
+    except SubmissionConflict:
+        # Only a tampered or replayed session can get here: keep the stored one, start afresh.
+        session.pop(KEY, None)
+        abort(409)
+    session.pop(KEY, None)
+    session["last_result"] = record["id"]
+    return redirect(url_for(".result", submission_id=record["id"]))
+
+
+@bp.get("/<lang>/result/<submission_id>")
+def result(submission_id: str):
+    record = get_submission(get_db(), submission_id)
+    if record is None:
+        abort(404)
+    # The stored scores, not a new scoring: a result keeps the instrument version that scored it.
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    return render_template(
+        "result.html",
+        result=Result.from_dict(record["scores"]),
+        record=record,
+        peers=peers(get_db(), record, k),
+    )
+
+
+def app_data() -> dict:
+    """What app.js needs, in the page's language: scoring data, and texts with their placeholders
+    left in (%(name)s, %(num)s) for the script to fill."""
+    inst = instrument()
+    counts = {
+        name: get_template_attribute("_counts.html", name) for name in ("missing", "dont_know")
+    }
+    strings = {
+        # Each language here has one plural form, or English's two (one / other).
+        **{f"{k}_one": str(macro(1, "%(num)s")) for k, macro in counts.items()},
+        **{f"{k}_other": str(macro(2, "%(num)s")) for k, macro in counts.items()},
+        "strongest": gettext("Strongest: %(name)s"),
+        "start_here": gettext("Start here: %(name)s"),
+        "out_of": gettext("%(score)s out of 100"),
+        "required": gettext("Please choose an answer."),
+        "scored_on": gettext("Scored with questionnaire version %(version)s on %(date)s."),
+        "saved": gettext("Your result is saved on this phone."),
+        "sending": gettext("Sending your result..."),
+        "sent": gettext("Your result has been sent. Thank you."),
+        "waiting": gettext(
+            "Not sent yet: there is no connection. It will be sent by itself when the phone is online."
+        ),
+        "conflict": gettext(
+            "This result was sent before with other answers, so it was not sent again."
+        ),
+        "rejected": gettext(
+            "The server did not accept this result. Download your answers and give the file to your trainer."
+        ),
+    }
+    peers_text = get_template_attribute("_counts.html", "peers")
+    strings["peers_one"] = str(peers_text(1, "%(score)s", "%(num)s"))
+    strings["peers_other"] = str(peers_text(2, "%(score)s", "%(num)s"))
+    locale = get_locale()
+    return {
+        "instrument": inst.as_json(),
+        "number": {
+            "decimal": get_decimal_symbol(locale),
+            "group": get_group_symbol(locale),
+        },
+        # Dates written as the server writes them (Babel's long format), not as the phone's ICU may.
+        "date": {
+            "pattern": get_date_format("long", locale=locale).pattern,
+            "months": [get_month_names("wide", locale=locale)[m] for m in range(1, 13)],
+            "era": get_era_names("abbreviated", locale=locale)[1],
+        },
+        "levels": {
+            lv.key: {"name": gettext(lv.name), "description": gettext(lv.description)}
+            for lv in inst.levels
+        },
+        "dimensions": {
+            d.key: {"name": gettext(d.name), "levels": {k: gettext(v) for k, v in d.levels.items()}}
+            for d in inst.dimensions
+        },
+        "strings": strings,
+    }
+
+
+@bp.get("/<lang>/app")
+def app_page():
+    """The one-page assessment for phones with JavaScript; works offline once loaded."""
+    inst = instrument()
+    # The chart's rows, empty until app.js fills in the phone's own result.
+    blank = Result(
+        inst.version,
+        0,
+        inst.levels[0].key,
+        tuple(DimensionScore(d.key, 0, inst.levels[0].key, 0) for d in inst.dimensions),
+        inst.dimensions[0].key,
+        inst.dimensions[0].key,
+        0,
+    )
+    workshop, unknown = workshop_from_link(request.args.get("w"))
+    response = make_response(
+        render_template(
+            "app.html", data=app_data(), result=blank, workshop=workshop, unknown_workshop=unknown
+        )
+    )
+    # Revalidated on every visit: unchanged, it costs a 304, and a new release is seen at once.
+    response.cache_control.no_cache = True
+    response.add_etag()
+    return response
+
+
+@bp.get("/<lang>/method")
+def method():
+    return render_template("method.html")
+
+
+@bp.app_context_processor
+def inject():
+    return {"instrument": instrument(), "lang": g.get("lang", "en")}

@@ -1,0 +1,109 @@
+"""Languages: the one list of locales, the locale selector, and language names in their own script."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel import Locale
+from flask import Blueprint, Flask, abort, current_app, g, request
+from flask_babel import Babel, Domain, format_date, format_decimal, format_percent, get_locale
+
+from lmcself.core.linebreak import keep_syllables
+from lmcself.web.fonts import FONTS, NAMES_FAMILY, names_file
+
+# The one list of locales the app serves, in the order the language switcher shows them.
+# URL code -> Babel locale identifier (and catalog folder under lmcself/translations/).
+LOCALES: dict[str, str] = {
+    "km": "km",
+    "lo": "lo",
+    "my": "my",
+    "th": "th",
+    "vi": "vi",
+    "zh": "zh_Hans",
+    "en": "en",
+}
+DEFAULT_LOCALE = "en"
+
+
+def register_language_in_url(bp: Blueprint) -> None:
+    """The blueprint's routes start with /<lang>/: an unknown language is a 404, and url_for
+    keeps the current language unless told otherwise."""
+
+    @bp.url_value_preprocessor
+    def pull_lang(endpoint, values):
+        if values and "lang" in values:
+            lang = values.pop("lang")
+            if lang not in LOCALES:
+                abort(404)
+            g.lang = lang
+
+    @bp.url_defaults
+    def add_lang(endpoint, values):
+        if "lang" not in values and current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = g.get("lang", DEFAULT_LOCALE)
+
+
+def select_locale() -> str:
+    return LOCALES.get(g.get("lang", DEFAULT_LOCALE), DEFAULT_LOCALE)
+
+
+def best_language() -> str:
+    """The URL language that best fits the browser's Accept-Language, or the default.
+
+    Matched by primary subtag in the browser's order of preference: `my-MM, en;q=0.5` is Burmese
+    (werkzeug's best_match would prefer the exact `en` to the regional `my-MM`).
+    """
+    for tag, _quality in request.accept_languages:  # sorted by quality, highest first
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary in LOCALES:
+            return primary
+    return DEFAULT_LOCALE
+
+
+def html_lang(code: str) -> str:
+    """The BCP 47 tag for the page's lang attribute (zh_Hans -> zh-Hans)."""
+    return LOCALES.get(code, DEFAULT_LOCALE).replace("_", "-")
+
+
+def language_name(code: str) -> str:
+    """The language's name in its own script (from CLDR), for the language switcher."""
+    locale = Locale.parse(LOCALES[code])
+    name = locale.get_display_name(locale) or code
+    return name[:1].upper() + name[1:]
+
+
+def format_iso_date(value: str) -> str:
+    """A stored ISO date (YYYY-MM-DD) written the way the page's locale writes dates."""
+    return format_date(date.fromisoformat(value), "long")
+
+
+class Catalogs(Domain):
+    """The app's gettext domain. Burmese texts get word joiners that keep syllables whole when
+    a line breaks (see linebreak.py), once per process, when the catalog is first loaded."""
+
+    def get_translations(self):
+        translations = super().get_translations()
+        if str(get_locale()) == "my" and not getattr(translations, "_syllables_kept", False):
+            catalog = translations._catalog  # gettext's own table, shared by every lookup
+            for key, text in catalog.items():
+                catalog[key] = keep_syllables(text)
+            translations._syllables_kept = True
+        return translations
+
+
+def init_app(app: Flask) -> None:
+    babel = Babel(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
+    babel.domain_instance = Catalogs(domain="messages")
+    app.jinja_env.globals.update(
+        LOCALES=LOCALES,
+        FONTS=FONTS,
+        NAMES_FAMILY=NAMES_FAMILY,
+        names_file=names_file,
+        language_name=language_name,
+        html_lang=html_lang,
+    )
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["format_iso_date"] = format_iso_date

@@ -1,0 +1,117 @@
+"""The action plan as a PDF: the plan page's own HTML, laid out by WeasyPrint with system Noto fonts.
+
+Three things make it right in every script:
+- Khmer, Lao and Burmese have no spaces between words, and Pango does not break lines inside
+  them; a paragraph would run off the page. A ZERO WIDTH SPACE goes at every ICU line-break
+  point before layout (Thai needs none: Pango breaks it with libthai). Burmese texts already
+  carry word joiners before final consonants (linebreak.py), which ICU respects.
+- Fonts are named by family (pdf.css): fontconfig would pick DejaVu for Lao and the wrong CJK
+  face for Chinese otherwise. One FontConfiguration serves every render.
+- The renderer fetches nothing but the app's own static files (see `fetch_own_assets`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import mimetypes
+import re
+import threading
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from icu4py.breakers import LineBreaker
+
+ZWSP = "\u200b"
+# Runs of the scripts written without spaces between words that Pango cannot break by itself,
+# word joiners included so that a Burmese word stays one run.
+UNSPACED_RUN = re.compile("[\u1780-\u17ff\u19e0-\u19ff\u0e80-\u0eff\u1000-\u109f\u2060]{2,}")
+TEXT_NODE = re.compile(r">([^<]+)<")
+ICU_LOCALE = {"km": "km", "lo": "lo", "my": "my"}
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+BASE_URL = STATIC_DIR.as_uri() + "/"
+
+_render_lock = threading.Lock()
+
+
+class RefusedURL(ValueError):
+    """The PDF asked for something other than the app's own static files."""
+
+
+def break_points(text: str, lang: str) -> str:
+    """`text` with a zero-width space at every ICU line-break point inside unspaced runs."""
+    locale = ICU_LOCALE.get(lang)
+    if locale is None:
+        return text
+
+    def mark(run: re.Match) -> str:
+        s = run.group(0)
+        # ICU counts UTF-16 units; these scripts are all in the BMP, so they equal indexes.
+        cuts = [end for _start, end in LineBreaker(s, locale).segments()][:-1]
+        pieces, last = [], 0
+        for cut in cuts:
+            pieces.append(s[last:cut])
+            last = cut
+        pieces.append(s[last:])
+        return ZWSP.join(pieces)
+
+    return UNSPACED_RUN.sub(mark, text)
+
+
+def prepare_html(html: str, lang: str) -> str:
+    """Break points in text nodes only (never inside tags or attribute values)."""
+    if lang not in ICU_LOCALE:
+        return html
+    return TEXT_NODE.sub(lambda m: ">" + break_points(m.group(1), lang) + "<", html)
+
+
+def own_asset(url: str) -> Path:
+    """The file behind a URL the PDF may load: the app's static files only. No file:// elsewhere,
+    no network, no data: URLs (the plan makes none; its chart and QR code are inline SVG)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        raise RefusedURL(f"the PDF may load only the app's own files, not {url[:80]!r}")
+    path = Path(unquote(parsed.path)).resolve()
+    if STATIC_DIR not in path.parents or not path.is_file():
+        raise RefusedURL(f"the PDF may load only the app's own files, not {url[:80]!r}")
+    return path
+
+
+@cache
+def _weasyprint():
+    """WeasyPrint, its URL fetcher, one FontConfiguration and the stylesheets, once per process."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class OwnAssets(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = own_asset(url)
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+
+    fetcher = OwnAssets()
+    fonts = FontConfiguration()
+    # It keeps the @font-face files in a temporary folder that only its __del__ removes, and a
+    # cached object lives until exit, when __del__ is not guaranteed to run.
+    atexit.register(fonts.__del__)
+    sheets = [
+        weasyprint.CSS(url=f"{BASE_URL}{name}", url_fetcher=fetcher, font_config=fonts)
+        for name in ("pdf.css",)
+    ]
+    return weasyprint, fetcher, fonts, sheets
+
+
+def render_document(html: str, lang: str):
+    """The laid-out document (pages and boxes), for the PDF and for tests that walk the layout."""
+    weasyprint, fetcher, fonts, sheets = _weasyprint()
+    doc = weasyprint.HTML(string=prepare_html(html, lang), base_url=BASE_URL, url_fetcher=fetcher)
+    # Pango and the shared font configuration are not safe to use from two threads at once.
+    with _render_lock:
+        return doc.render(stylesheets=sheets, font_config=fonts)
+
+
+def render_pdf(html: str, lang: str) -> bytes:
+    document = render_document(html, lang)
+    with _render_lock:
+        return document.write_pdf()

@@ -1,0 +1,88 @@
+"""What makes the app installable and able to reload offline: the service worker and manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, g, url_for
+from flask_babel import gettext
+
+from lmcself.web.i18n import LOCALES
+
+bp = Blueprint("pwa", __name__)
+STATIC = Path(__file__).resolve().parents[2] / "static"
+
+
+@cache
+def asset_version(filename: str) -> str:
+    """A short hash of a static file, put in its URL so a new release is a new URL for every cache."""
+    return hashlib.sha256((STATIC / filename).read_bytes()).hexdigest()[:10]
+
+
+def asset_url(filename: str) -> str:
+    return url_for("static", filename=filename, v=asset_version(filename))
+
+
+@cache
+def release() -> str:
+    """One version for the whole shell: every static file and the instrument."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in STATIC.rglob("*") if p.is_file()):
+        digest.update(path.read_bytes())
+    digest.update(current_app.extensions["instrument"].version.encode())
+    return digest.hexdigest()[:12]
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """Served from the root, so that its scope covers the whole app."""
+    text = (STATIC / "sw.js").read_text(encoding="utf-8").replace("__VERSION__", release())
+    response = Response(text, mimetype="text/javascript")
+    response.cache_control.no_cache = True  # browsers must look for a new version every time
+    response.set_etag(release())
+    return response
+
+
+@bp.get("/<lang>/manifest.webmanifest")
+def manifest(lang: str):
+    if lang not in LOCALES:
+        return Response(status=404)
+    g.lang = lang
+    body = {
+        "name": gettext("Digital readiness check"),
+        "short_name": gettext("Digital check"),
+        "lang": LOCALES[lang].replace("_", "-"),
+        "start_url": f"/{lang}/app",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5d4b",
+        "icons": [
+            {
+                "src": asset_url(f"icons/icon-{size}.png"),
+                "sizes": f"{size}x{size}",
+                "type": "image/png",
+                "purpose": "any",
+            }
+            for size in (192, 512)
+        ]
+        + [
+            {
+                "src": asset_url("icons/maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            }
+        ],
+    }
+    return current_app.response_class(
+        json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json"
+    )
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(asset_url=asset_url)
+    app.register_blueprint(bp)
