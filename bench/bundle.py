@@ -49,7 +49,7 @@ WORKSHOPS = [
 
 def fill(db, instrument, n: int) -> None:
     rnd = random.Random(6)
-    locales = list(LOCALES.values())
+    locales = list(LOCALES)
 
     def records():
         for i in range(n):

@@ -21,9 +21,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from lmcself import create_app
-from lmcself.core.instrument import default_instrument
-from lmcself.core.submissions import build_record
-from lmcself.storage.db import connect, get_db, init_db, insert_submission, migrate
+from lmcself.core.instrument import CONTEXT_KEYS, default_instrument
+from lmcself.core.submissions import Submission
+from lmcself.storage import submissions
+from lmcself.storage.db import connect, get_db, init_db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -64,6 +65,49 @@ def assert_names_the_fault(load, path, key: str, problem: str) -> None:
     assert problem in info.value.problem, message
 
 
+def make_submission(
+    instrument,
+    submission_id: str,
+    locale: str,
+    context: dict,
+    answers: dict,
+    workshop: str | None = None,
+    created_on: date | None = None,
+) -> Submission:
+    """A checked, scored Submission, as any way in makes one (here through a bundle line)."""
+    line = {
+        "id": submission_id,
+        "instrument_version": instrument.version,
+        "locale": locale,
+        "context": context,
+        "answers": answers,
+        "workshop": workshop,
+        "created_on": (created_on or date.today()).isoformat(),
+    }
+    return Submission.from_line(instrument, line, date.max)
+
+
+def as_record(submission: Submission) -> dict:
+    """A Submission as a plain dict, the shape of a stored row with its JSON parsed: the data
+    the figure tests count and average by hand."""
+    return {
+        **submission.to_line(),
+        **submission.context,
+        "answers": dict(submission.answers),
+        "scores": submission.scores,
+        "overall": submission.result.overall,
+        "level": submission.result.level,
+    }
+
+
+def submission_of(record) -> Submission:
+    """The Submission of an as_record() dict (or the Submission itself)."""
+    if isinstance(record, Submission):
+        return record
+    line = {**record, "context": {k: record[k] for k in CONTEXT_KEYS}}
+    return Submission.from_line(default_instrument(), line, date.max)
+
+
 def random_records(
     instrument,
     n: int,
@@ -72,8 +116,8 @@ def random_records(
     start: date = date(2026, 11, 1),
     days: int = 20,
 ) -> list:
-    """n scored records with random answers, languages and dates from `start` over `days` days
-    (the same for the same seed)."""
+    """n records (as_record) with random answers, languages and dates from `start` over `days`
+    days (the same for the same seed)."""
     rnd = random.Random(seed)
     out = []
     for i in range(n):
@@ -81,8 +125,12 @@ def random_records(
         answers = {q.key: rnd.choice(q.options).key for q in instrument.questions}
         submission_id = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
         day = start + timedelta(days=i % days)
-        locale = rnd.choice(["km", "lo", "my", "th", "vi", "zh_Hans", "en"])
-        out.append(build_record(instrument, submission_id, locale, context, answers, workshop, day))
+        locale = rnd.choice(["km", "lo", "my", "th", "vi", "zh", "en"])
+        out.append(
+            as_record(
+                make_submission(instrument, submission_id, locale, context, answers, workshop, day)
+            )
+        )
     return out
 
 
@@ -91,13 +139,14 @@ def memory_database(records):
     db = connect(":memory:")
     migrate(db)
     for record in records:
-        insert_submission(db, record)
+        submissions.insert(db, submission_of(record))
     return db
 
 
 def define_workshops(db, records) -> None:
     """A workshop for each code the records name, as a trainer would have made it."""
-    for code in {r["workshop"] for r in records if r["workshop"]}:
+    codes = {r.workshop if isinstance(r, Submission) else r.get("workshop") for r in records}
+    for code in codes - {None, ""}:
         db["workshops"].insert(
             {"code": code, "name": f"Workshop {code}", "country": "VN", "held_on": "2026-11-01"},
             ignore=True,
@@ -108,7 +157,7 @@ def store(app, records) -> None:
     with app.app_context():
         define_workshops(get_db(), records)
         for record in records:
-            insert_submission(get_db(), record)
+            submissions.insert(get_db(), submission_of(record))
 
 
 def rows(app) -> list[tuple]:

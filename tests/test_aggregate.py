@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 
 from lmcself.core.instrument import default_instrument
 from lmcself.storage.aggregate import stored_records, summarize
-from lmcself.storage.db import get_db, insert_submission
+from lmcself.storage.db import get_db
+from lmcself.storage.submissions import insert
 
-from .conftest import random_records
+from .conftest import random_records, submission_of
 
 INSTRUMENT = default_instrument()
 POOL = random_records(INSTRUMENT, 300, seed=11)
@@ -56,9 +57,9 @@ def test_stored_records_filter_by_workshop_and_month(app):
     with app.app_context():
         db = get_db()
         for record in random_records(INSTRUMENT, 8, seed=4, workshop="VTE-1"):
-            insert_submission(db, record)
+            insert(db, submission_of(record))
         for record in random_records(INSTRUMENT, 3, seed=5, workshop="VTE-2"):
-            insert_submission(db, record)
+            insert(db, submission_of(record))
         assert len(stored_records(db, workshop="VTE-1")) == 8
         assert len(stored_records(db, month="2026-11")) == 11
         small = summarize(stored_records(db, workshop="VTE-2"), INSTRUMENT)

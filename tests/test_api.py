@@ -54,7 +54,7 @@ def test_the_server_recomputes_the_score(client, payload):
         ({"id": "not-a-uuid"}, 422),
         ({"instrument_version": "0.0-old"}, 422),
         ({"locale": "xx"}, 422),
-        ({"context": "nope"}, 400),
+        ({"context": "nope"}, 422),
         ({"context": {}}, 422),
         ({"answers": {"presence_x": "y"}}, 422),
         ({"workshop": "<bad code>"}, 422),

@@ -316,9 +316,10 @@ def test_keyboard_only_answering(live_server, old_phone):
 def staff_on_live_server(live_server):
     """A staff member and a workshop of 9 on the shared live server's database."""
     from lmcself.staff.accounts import add_user
-    from lmcself.storage.db import connect, insert_submission, migrate
+    from lmcself.storage.db import connect, migrate
+    from lmcself.storage.submissions import insert
 
-    from .conftest import random_records
+    from .conftest import random_records, submission_of
 
     database = connect(str(live_server.database))
     migrate(database)
@@ -327,7 +328,7 @@ def staff_on_live_server(live_server):
         {"code": "SHOW-1", "name": "Battambang", "country": "KH", "held_on": "2026-11-28"}
     )
     for record in random_records(default_instrument(), 9, seed=40, workshop="SHOW-1"):
-        insert_submission(database, record)
+        insert(database, submission_of(record))
     database.close()
     return "browser-trainer"
 

@@ -14,10 +14,9 @@ import pytest
 from lmcself import create_app
 from lmcself.central.bundle import BundleError, check_bundle, checked_rows, import_rows
 from lmcself.commands import main
-from lmcself.core.submissions import build_record
 from lmcself.storage.db import get_db, init_db
 
-from .conftest import context_answers, random_records, rows, store, top_answers
+from .conftest import context_answers, make_submission, random_records, rows, store, top_answers
 
 
 def run(app, *args):
@@ -71,7 +70,7 @@ def test_a_conflict_is_reported_and_not_overwritten(app, central, instrument, tm
     records = random_records(instrument, 10)
     store(app, records)
     bundle = export(app, tmp_path / "b.lmcself")
-    other = build_record(
+    other = make_submission(
         instrument, records[3]["id"], "en", context_answers(instrument), top_answers(instrument)
     )
     store(central, [other])
@@ -82,10 +81,10 @@ def test_a_conflict_is_reported_and_not_overwritten(app, central, instrument, tm
     with central.app_context():
         kept = (
             get_db()
-            .execute("SELECT overall FROM submissions WHERE id = ?", [other["id"]])
+            .execute("SELECT overall FROM submissions WHERE id = ?", [other.id])
             .fetchone()
         )
-    assert kept[0] == other["overall"] == 100
+    assert kept[0] == other.result.overall == 100
 
 
 def test_one_workshop_only(app, instrument, tmp_path):
@@ -157,10 +156,10 @@ def test_a_resealed_bundle_with_an_invalid_answer_is_refused_whole(
     [
         ("created_on", (date.today() + timedelta(days=5)).isoformat(), "in the future"),
         ("created_on", "yesterday", "not a date"),
-        ("locale", "fr", "unknown locale"),
+        ("locale", "fr", "locale: 'fr' is not one of"),
         ("workshop", "hanoi 01", "not a valid workshop code"),
         ("id", "42", "not a UUID"),
-        ("context", [], "must be JSON objects"),
+        ("context", [], "context: must be a JSON object"),
     ],
 )
 def test_a_resealed_bundle_with_a_bad_field_is_refused(
@@ -188,7 +187,7 @@ def test_a_cut_bundle_is_refused(app, central, instrument, tmp_path):
 def test_other_files_are_refused(central, tmp_path):
     plain = tmp_path / "notes.txt"
     plain.write_text("not a bundle")
-    _refused(central, plain, "not a readable bundle")
+    _refused(central, plain, "not an answers file (not JSON)")
     other = tmp_path / "other.gz"
     other.write_bytes(gzip.compress(b'{"hello": 1}\n'))
     _refused(central, other, "not an lmcself bundle")

@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 
 from lmcself.core.instrument import default_instrument
 from lmcself.storage.dashboard import GROUPS, dashboard, gives_away
-from lmcself.storage.db import connect, get_db, insert_submission, migrate
+from lmcself.storage.db import connect, get_db, migrate
+from lmcself.storage.submissions import INSERT_ROW, insert, stored_row
 
-from .conftest import csrf_token, memory_database, random_records, sign_in, store
+from .conftest import csrf_token, memory_database, random_records, sign_in, store, submission_of
 
 INSTRUMENT = default_instrument()
 POOL = random_records(INSTRUMENT, 200, seed=51) + random_records(
@@ -26,11 +27,12 @@ def test_facts_mirror_every_stored_submission_and_the_backfill(tmp_path, monkeyp
     migrate(old)
     with old.conn:  # rows as the code before the facts table stored them
         for record in POOL[:5]:
-            old.conn.execute(db_module.INSERT_ROW, db_module.submission_row(record))
+            old.conn.execute(INSERT_ROW, stored_row(submission_of(record)))
     monkeypatch.undo()
-    assert migrate(old) == ["0005_facts"]  # rows stored before the table are copied in
+    # rows stored before the table are copied in
+    assert migrate(old) == ["0005_facts", "0006_locale_codes"]
     for record in POOL[5:10]:
-        insert_submission(old, record)  # and new ones with their submission
+        insert(old, submission_of(record))  # and new ones with their submission
     for record in POOL[:10]:
         fact = old.execute(
             "SELECT country, workshop, month, overall, s0, s5 FROM facts WHERE id = ?",
@@ -95,7 +97,7 @@ def test_filters_and_periods():
 def test_the_dashboard_page(app, client, trainer, staff_member):
     with app.app_context():
         for record in POOL[:30]:
-            insert_submission(get_db(), record)
+            insert(get_db(), submission_of(record))
     sign_in(client)
     refused = client.get("/en/staff/dashboard")
     assert refused.status_code == 403 and "This page is for program staff" in refused.text
@@ -156,13 +158,13 @@ def test_the_result_page_compares_with_businesses_like_yours_from_k(app, client,
     owner = POOL[0]
     with app.app_context():
         db = get_db()
-        insert_submission(db, owner)
+        insert(db, submission_of(owner))
         for other in like(owner, 4, 60):
-            insert_submission(db, other)
+            insert(db, submission_of(other))
         page = client.get(f"/en/result/{owner['id']}")
         assert "Businesses like yours" not in page.text  # 4 others: fewer than k
         others = like(owner, 1, 61)
-        insert_submission(db, others[0])
+        insert(db, submission_of(others[0]))
         page = client.get(f"/en/result/{owner['id']}")
     assert "5 businesses in the same country, sector and size scored" in page.text
 

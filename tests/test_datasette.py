@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from datasette.app import Datasette
 
-from lmcself.central.push import add_device
+from lmcself.storage import devices as device_table
 from lmcself.commands import main
 from lmcself.staff.accounts import add_user
 from lmcself.storage.db import get_db
@@ -21,7 +21,7 @@ def test_the_database_opens_in_datasette_with_accounts_closed(app, instrument, t
     store(app, random_records(instrument, 12))
     with app.app_context():
         add_user(get_db(), "lina", PASSWORD, "staff")
-        add_device(get_db(), "laptop-1")
+        device_table.add(get_db(), "laptop-1")
     out = tmp_path / "metadata.json"
     result = app.test_cli_runner().invoke(main, ["datasette-metadata", "--out", str(out)])
     assert result.exit_code == 0, result.output

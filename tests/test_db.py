@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
+from datetime import date
 
 import pytest
 
-from lmcself.core.submissions import build_record, new_id
-from lmcself.storage.db import (
-    Inserted,
-    SubmissionConflict,
-    connect,
-    get_submission,
-    insert_submission,
-    migrate,
-)
+from lmcself.core.submissions import new_id
+from lmcself.storage.db import connect, migrate
+from lmcself.storage.submissions import Inserted, SubmissionConflict, get, insert, stored_row
 
-from .conftest import context_answers, top_answers
+from .conftest import context_answers, make_submission, top_answers
+
+MIGRATIONS = [
+    "0001_submissions",
+    "0002_reentry",
+    "0003_push",
+    "0004_staff",
+    "0005_facts",
+    "0006_locale_codes",
+]
 
 
 @pytest.fixture
@@ -30,14 +35,14 @@ def db(tmp_path):
 
 @pytest.fixture
 def record(instrument):
-    return build_record(
+    return make_submission(
         instrument, new_id(), "en", context_answers(instrument), top_answers(instrument)
     )
 
 
 def test_migrations_are_recorded_and_safe_to_run_again(tmp_path):
     database = connect(str(tmp_path / "m.db"))
-    names = ["0001_submissions", "0002_reentry", "0003_push", "0004_staff", "0005_facts"]
+    names = MIGRATIONS
     assert migrate(database) == names
     assert migrate(database) == []
     assert [r["name"] for r in database["_migrations"].rows] == names
@@ -51,37 +56,68 @@ def test_the_reentry_migration_fills_in_rows_stored_before_it(tmp_path, record, 
     database = connect(str(tmp_path / "old.db"))
     monkeypatch.setattr(db_module, "MIGRATIONS", db_module.MIGRATIONS[:1])
     migrate(database)
-    row = {c: record[c] for c in db_module.SUBMISSION_COLUMNS}
-    row.update(answers="{}", scores="{}", content_hash="x")
+    row = {k: v for k, v in record.to_row().items() if k != "reentry"}
     database["submissions"].insert(row)
     monkeypatch.undo()
-    assert migrate(database) == ["0002_reentry", "0003_push", "0004_staff", "0005_facts"]
+    assert migrate(database) == MIGRATIONS[1:]
     stored = database.execute("SELECT reentry FROM submissions").fetchone()[0]
-    assert stored == reentry_code(record["id"])
+    assert stored == reentry_code(record.id)
+
+
+@pytest.mark.parametrize("old", ["zh_Hans", "zh-Hans", "ZH_HANS"])
+def test_rows_stored_with_another_spelling_of_a_locale_take_the_url_code(tmp_path, old, instrument):
+    """Before 0.2 the form flow stored Babel's `zh_Hans`: the migration makes it `zh`, and the
+    content hash with it, so the same submission sent again later is a repeat, not a conflict."""
+    import lmcself.storage.db as db_module
+
+    database = connect(str(tmp_path / "old.db"))
+    db_module_migrations = db_module.MIGRATIONS
+    db_module.MIGRATIONS = db_module_migrations[:5]
+    try:
+        migrate(database)
+    finally:
+        db_module.MIGRATIONS = db_module_migrations
+    sub = make_submission(
+        instrument, new_id(), "zh", context_answers(instrument), top_answers(instrument)
+    )
+    row = stored_row(sub)
+    row["locale"] = old
+    from lmcself.core.submissions import content_hash
+
+    row["content_hash"] = content_hash(row)
+    database.conn.execute(
+        f"INSERT INTO submissions ({', '.join(sub.to_row())}) "
+        f"VALUES ({', '.join(':' + c for c in sub.to_row())})",
+        row,
+    )
+    assert migrate(database) == ["0006_locale_codes"]
+    assert get(database, sub.id).locale == "zh"
+    assert insert(database, sub) is Inserted.EXISTS
 
 
 def test_insert_is_idempotent_by_id(db, record):
-    assert insert_submission(db, record) is Inserted.CREATED
-    assert insert_submission(db, dict(record)) is Inserted.EXISTS
+    assert insert(db, record) is Inserted.CREATED
+    assert insert(db, dataclasses.replace(record)) is Inserted.EXISTS
     # Sent again on another day: same content, still the same submission.
-    assert insert_submission(db, {**record, "created_on": "2031-01-01"}) is Inserted.EXISTS
+    later = dataclasses.replace(record, created_on=date(2031, 1, 1))
+    assert insert(db, later) is Inserted.EXISTS
     assert db["submissions"].count == 1
 
 
 def test_same_id_with_other_content_is_a_conflict(db, record, instrument):
-    insert_submission(db, record)
-    other = build_record(
-        instrument, record["id"], "en", context_answers(instrument), top_answers(instrument, "low")
+    insert(db, record)
+    other = make_submission(
+        instrument, record.id, "en", context_answers(instrument), top_answers(instrument, "low")
     )
     with pytest.raises(SubmissionConflict):
-        insert_submission(db, other)
-    assert get_submission(db, record["id"])["answers"] == record["answers"]
+        insert(db, other)
+    assert get(db, record.id).answers == record.answers
 
 
 def test_the_database_itself_refuses_a_second_row(db, record):
-    insert_submission(db, record)
+    insert(db, record)
     with pytest.raises(sqlite3.IntegrityError):
-        db["submissions"].insert({**record, "content_hash": "x"})
+        db["submissions"].insert({**record.to_row(), "content_hash": "x"})
 
 
 def test_concurrent_inserts_of_one_id_make_one_row(tmp_path, record):
@@ -91,7 +127,7 @@ def test_concurrent_inserts_of_one_id_make_one_row(tmp_path, record):
 
     def send():
         database = connect(path)
-        outcomes.append(insert_submission(database, record))
+        outcomes.append(insert(database, record))
         database.close()
 
     threads = [threading.Thread(target=send) for _ in range(8)]

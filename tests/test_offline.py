@@ -11,7 +11,7 @@ import pytest
 
 from lmcself.core.instrument import CONTEXT_KEYS, default_instrument
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, submission_of
 
 pytestmark = pytest.mark.browser
 INSTRUMENT = default_instrument()
@@ -200,7 +200,8 @@ def test_the_app_is_installable(live_server, playwright, tmp_path):
 def test_the_phone_shows_businesses_like_yours_once_the_server_has_k(own_server, browser):
     """The server's answer to a sent result carries "businesses like yours" (from k others of the
     same country, sector and size); the phone shows it with its result and keeps it."""
-    from lmcself.storage.db import connect, insert_submission, migrate
+    from lmcself.storage.db import connect, migrate
+    from lmcself.storage.submissions import insert
 
     from .conftest import random_records
 
@@ -209,7 +210,7 @@ def test_the_phone_shows_businesses_like_yours_once_the_server_has_k(own_server,
     migrate(database)
     for other in random_records(INSTRUMENT, 5, seed=70, workshop=None):
         other.update({key: first[key] for key in ("country", "sector", "size")})
-        insert_submission(database, other)
+        insert(database, submission_of(other))
     database.close()
     expected = round(sum(r["overall"] for r in own_server.rows()) / 5, 1)
 

@@ -18,14 +18,14 @@ from weasyprint.formatting_structure import boxes
 
 from lmcself.core.linebreak import FINAL_CONSONANT
 from lmcself.core.plan import reentry_code
-from lmcself.core.submissions import build_record
-from lmcself.storage.db import get_db, insert_submission
+from lmcself.storage.db import get_db
+from lmcself.storage.submissions import insert
 from lmcself.web.forms import clean_name
 from lmcself.web.i18n import LOCALES
 from lmcself.web.pdf import ZWSP, RefusedURL, break_points, own_asset, render_document
 from lmcself.web.plan_views import render_plan
 
-from .conftest import csrf_token
+from .conftest import csrf_token, make_submission, submission_of
 
 COUNTRY = {"km": "KH", "lo": "LA", "my": "MM", "th": "TH", "vi": "VN", "zh": "CN", "en": "KH"}
 # The family each language's text must be set in (pdffonts names, subset prefix removed).
@@ -49,7 +49,7 @@ def typical_record(instrument, lang: str, seed: int = 4) -> dict:
     context = {q.key: rnd.choice(q.options).key for q in instrument.context}
     context.update(country=COUNTRY[lang], cross_border="yes")
     answers = {q.key: rnd.choice(q.options).key for q in instrument.questions}
-    return build_record(
+    return make_submission(
         instrument, str(uuid.UUID(int=seed, version=4)), LOCALES[lang], context, answers
     )
 
@@ -150,10 +150,10 @@ def test_pdftotext_gives_the_plans_text_back(module_app, lang, tmp_path):
         g.lang = lang
         expected = [
             gettext("Your action plan"),
-            gettext(instrument.dimension(record["scores"]["weakest"]).name),
+            gettext(instrument.dimension(record.result.weakest).name),
             gettext("Check again in 90 days"),
         ]
-    expected += ["Sokha & <Sons>", reentry_code(record["id"])]
+    expected += ["Sokha & <Sons>", reentry_code(record.id)]
 
     def squeeze(s: str) -> str:  # pdftotext puts line breaks where the PDF wraps
         return re.sub(r"\s+", "", s)
@@ -268,13 +268,13 @@ def test_business_name_typed_in_zawgyi_prints_as_unicode():
 def test_pdf_route_with_name_not_stored(app, client, instrument):
     record = typical_record(instrument, "en", seed=9)
     with app.app_context():
-        insert_submission(get_db(), record)
-    page = client.get(f"/en/plan/{record['id']}")
+        insert(get_db(), submission_of(record))
+    page = client.get(f"/en/plan/{record.id}")
     assert page.status_code == 200
-    assert "KHQR (Bakong)" in page.text or record["scores"]["weakest"] in page.text
+    assert "KHQR (Bakong)" in page.text or record.result.weakest in page.text
     name = "Dara Noodle Corner 7731"
     response = client.post(
-        f"/en/plan/{record['id']}/pdf",
+        f"/en/plan/{record.id}/pdf",
         data={"business_name": name, "csrf_token": csrf_token(page.text)},
     )
     assert response.status_code == 200
@@ -292,11 +292,11 @@ def test_pdf_route_with_name_not_stored(app, client, instrument):
 def test_a_too_long_name_is_refused_and_kept_in_the_field(app, client, instrument):
     record = typical_record(instrument, "en", seed=10)
     with app.app_context():
-        insert_submission(get_db(), record)
-    page = client.get(f"/en/plan/{record['id']}")
+        insert(get_db(), submission_of(record))
+    page = client.get(f"/en/plan/{record.id}")
     name = "N" * 81
     response = client.post(
-        f"/en/plan/{record['id']}/pdf",
+        f"/en/plan/{record.id}/pdf",
         data={"business_name": name, "csrf_token": csrf_token(page.text)},
     )
     assert response.status_code == 400
@@ -307,8 +307,8 @@ def test_a_too_long_name_is_refused_and_kept_in_the_field(app, client, instrumen
 def test_pdf_without_csrf_token_is_refused(app, client, instrument):
     record = typical_record(instrument, "en", seed=11)
     with app.app_context():
-        insert_submission(get_db(), record)
-    response = client.post(f"/en/plan/{record['id']}/pdf", data={"business_name": "x"})
+        insert(get_db(), submission_of(record))
+    response = client.post(f"/en/plan/{record.id}/pdf", data={"business_name": "x"})
     assert response.status_code == 400
     assert not response.data.startswith(b"%PDF")
 

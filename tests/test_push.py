@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 
 from lmcself.central.bundle import exported_lines
-from lmcself.central.push import MAX_BATCH, PushError, add_device, push
+from lmcself.central.push import MAX_BATCH, PushError, push
+from lmcself.storage import devices
 from lmcself.commands import main
 from lmcself.storage.db import connect, get_db, migrate
 from lmcself.storage.workshops import definitions
 
-from .conftest import random_records, rows, store
+from .conftest import random_records, rows, store, submission_of
 
 TARGET = "https://central.example.org"
 
@@ -19,7 +20,7 @@ TARGET = "https://central.example.org"
 @pytest.fixture
 def token(central):
     with central.app_context():
-        return add_device(get_db(), "laptop-1")
+        return devices.add(get_db(), "laptop-1")
 
 
 def sender(central, token, log=None):
@@ -107,18 +108,7 @@ def test_batches_need_a_registered_token(central, token, instrument):
 
 
 def test_a_batch_with_one_bad_submission_stores_nothing(app, central, token, instrument):
-    lines = [
-        {
-            "id": r["id"],
-            "instrument_version": r["instrument_version"],
-            "locale": r["locale"],
-            "context": {q.key: r[q.key] for q in instrument.context},
-            "answers": r["answers"],
-            "workshop": r["workshop"],
-            "created_on": r["created_on"],
-        }
-        for r in random_records(instrument, 5, seed=10)
-    ]
+    lines = [submission_of(r).to_line() for r in random_records(instrument, 5, seed=10)]
     lines[3]["answers"] = {}
     auth = {"Authorization": f"Bearer {token}"}
     client = central.test_client()
@@ -172,7 +162,7 @@ def test_push_over_http_to_a_live_server(app, own_server, instrument):
     """The command itself, over HTTP, against `lmcself serve`; then a wrong token."""
     database = connect(str(own_server.database))
     migrate(database)
-    token = add_device(database, "laptop-3")
+    token = devices.add(database, "laptop-3")
     database.close()
     store(app, random_records(instrument, 12, seed=12))
     runner = app.test_cli_runner()

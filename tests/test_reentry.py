@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 from lmcself.core.plan import reentry_code
-from lmcself.core.submissions import build_record
-from lmcself.storage.db import get_db, insert_submission
+from lmcself.storage.db import get_db
+from lmcself.storage.submissions import insert
 
-from .conftest import context_answers, csrf_token, top_answers
+from .conftest import context_answers, csrf_token, make_submission, submission_of, top_answers
 
 
 def store(app, instrument, lang="en", workshop=None, **context) -> dict:
-    record = build_record(
+    record = make_submission(
         instrument,
         str(uuid.uuid4()),
         lang,
@@ -21,17 +21,17 @@ def store(app, instrument, lang="en", workshop=None, **context) -> dict:
         workshop,
     )
     with app.app_context():
-        insert_submission(get_db(), record)
+        insert(get_db(), submission_of(record))
     return record
 
 
 def test_the_code_brings_back_the_business_details(app, client, instrument):
     record = store(app, instrument, country="VN", sector="food", region="rural")
-    code = reentry_code(record["id"])
+    code = reentry_code(record.id)
     response = client.get(f"/en/again/{code.lower()}")
     assert response.status_code == 302 and response.location.endswith("/en/")
     landing = client.get("/en/")
-    assert "Welcome back" in landing.text and f"{record['overall']} out of 100" in landing.text
+    assert "Welcome back" in landing.text and f"{record.result.overall} out of 100" in landing.text
     client.post("/en/", data={"consent": "y", "csrf_token": csrf_token(landing.text)})
     about = client.get("/en/about-you")
     assert 'value="VN" checked' in about.text or 'value="VN"\n' in about.text
@@ -40,7 +40,7 @@ def test_the_code_brings_back_the_business_details(app, client, instrument):
 
 def test_the_form_takes_a_typed_code(app, client, instrument):
     record = store(app, instrument)
-    code = reentry_code(record["id"])
+    code = reentry_code(record.id)
     page = client.get("/en/again")
     typed = code.replace("-", " ").replace("0", "o").lower()
     response = client.post("/en/again", data={"code": typed, "csrf_token": csrf_token(page.text)})
@@ -58,8 +58,8 @@ def test_a_wrong_code_says_so_and_keeps_what_was_typed(client):
 
 def test_the_plan_page_shows_the_code_and_its_qr(app, client, instrument):
     record = store(app, instrument)
-    code = reentry_code(record["id"])
-    page = client.get(f"/en/plan/{record['id']}")
+    code = reentry_code(record.id)
+    page = client.get(f"/en/plan/{record.id}")
     assert code in page.text and f"http://localhost/en/again/{code}" in page.text
     assert "<svg" in page.text and 'class="segno"' in page.text
 
@@ -67,8 +67,8 @@ def test_the_plan_page_shows_the_code_and_its_qr(app, client, instrument):
 def test_public_url_is_what_the_qr_code_points_to(app, client, instrument):
     app.config["PUBLIC_URL"] = "https://check.example.org/"
     record = store(app, instrument)
-    page = client.get(f"/km/plan/{record['id']}")
-    assert f"https://check.example.org/km/again/{reentry_code(record['id'])}" in page.text
+    page = client.get(f"/km/plan/{record.id}")
+    assert f"https://check.example.org/km/again/{reentry_code(record.id)}" in page.text
 
 
 def test_pdf_command_renders_a_workshop(app, runner, instrument, tmp_path):
@@ -81,14 +81,14 @@ def test_pdf_command_renders_a_workshop(app, runner, instrument, tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 plans written" in result.output
     files = sorted(p.name for p in out.iterdir())
-    assert files == sorted(f"plan-{reentry_code(r['id'])}.pdf" for r in records)
+    assert files == sorted(f"plan-{reentry_code(r.id)}.pdf" for r in records)
     assert all((out / f).read_bytes().startswith(b"%PDF-") for f in files)
 
 
 def test_pdf_command_refuses_unknown_ids_and_writes_nothing(app, runner, instrument, tmp_path):
     record = store(app, instrument)
     out = tmp_path / "plans"
-    result = runner.invoke(args=["pdf", record["id"], "no-such-id", "--out", str(out)])
+    result = runner.invoke(args=["pdf", record.id, "no-such-id", "--out", str(out)])
     assert result.exit_code != 0 and "no submission with id 'no-such-id'" in result.output
     assert not out.exists()
     result = runner.invoke(args=["pdf", "--workshop", "NONE-SUCH", "--out", str(out)])

@@ -2,8 +2,8 @@
 
 A bundle is gzip-compressed JSON lines: a header line (with the definitions of the workshops
 its submissions name), one line per submission, and a trailer with the count and the SHA-256 of
-every line before it, so a cut or edited file is refused whole. Importing checks and scores every submission again, as the API does, inside one
-transaction: bad input leaves the database as it was, and importing twice changes nothing.
+every line before it, so a cut or edited file is refused whole. Importing checks and scores
+every submission again (core/submissions.py, as for the API), inside one transaction: bad input leaves the database as it was, and importing twice changes nothing.
 A submission whose id is stored with other answers is a conflict: reported, never overwritten;
 so is a workshop stored with other details. A workshop code neither stored nor defined in the
 bundle refuses the whole bundle.
@@ -19,60 +19,29 @@ import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
-from lmcself.core.instrument import CONTEXT_KEYS, Instrument
-from lmcself.core.submissions import InvalidSubmission, build_record, normalize_workshop
-from lmcself.storage.db import INSERT_FACT, INSERT_ROW, submission_row, write_lock
-from lmcself.storage.workshops import WorkshopError, checked_definition, known_codes
-from lmcself.storage.workshops import merge as merge_workshops
-from lmcself.web.i18n import LOCALES
+from lmcself.core.instrument import Instrument
+from lmcself.core.submissions import InvalidSubmission, Submission
+from lmcself.storage import submissions as stored
+from lmcself.storage.workshops import WorkshopError, checked_definition
 
 FORMAT = "lmcself-bundle"
 VERSION = 2  # 2: the header carries workshop definitions and is covered by the checksum
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024  # uncompressed; 100,000 submissions take about 60 MB
-CHUNK = 500  # submissions per INSERT batch and per look-up of existing ids
 
 
 class BundleError(ValueError):
     """The file is not a whole, unchanged bundle this server can read; the message says where."""
 
 
-@dataclass
-class ImportReport:
-    created: int = 0
-    existing: int = 0
-    conflicts: list[str] = field(default_factory=list)
-    workshop_conflicts: list[str] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return self.created + self.existing + len(self.conflicts)
-
-
 def exported_lines(db: sqlite_utils.Database, workshop: str | None = None) -> Iterator[dict]:
-    """Stored submissions as bundle lines: what was answered, not the scores (the importer
-    recomputes them)."""
-    columns = ["id", "instrument_version", "locale", *CONTEXT_KEYS, "workshop", "answers"]
-    sql = f"SELECT {', '.join(columns)}, created_on FROM submissions"
-    params: list = []
-    if workshop:
-        sql, params = sql + " WHERE workshop = ?", [workshop]
-    for row in db.execute(sql + " ORDER BY created_on, id", params):
-        values = dict(zip([*columns, "created_on"], row, strict=True))
-        yield {
-            "id": values["id"],
-            "instrument_version": values["instrument_version"],
-            "locale": values["locale"],
-            "context": {k: values[k] for k in CONTEXT_KEYS},
-            "answers": json.loads(values["answers"]),
-            "workshop": values["workshop"],
-            "created_on": values["created_on"],
-        }
+    """Stored submissions as bundle lines (Submission.to_line)."""
+    for submission in stored.all_of(db, workshop):
+        yield submission.to_line()
 
 
 def write_bundle(
@@ -183,13 +152,13 @@ def _json(line: bytes, number: int) -> dict:
     return value
 
 
-def read_records(
+def read_submissions(
     path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES
-) -> Iterator[dict]:
+) -> Iterator[Submission]:
     """The bundle's submissions, each checked and scored again. Call check_bundle first."""
     latest = date.today() + timedelta(days=1)  # a laptop's clock a time zone ahead
     for number, line in _numbered_submissions(path, max_bytes):
-        yield _record(line, number, instrument, latest)
+        yield _submission(line, number, instrument, latest)
 
 
 def _numbered_submissions(path: Path, max_bytes: int) -> Iterator[tuple[int, bytes]]:
@@ -208,12 +177,12 @@ PARALLEL_CHUNK = 1_000
 
 def checked_rows(
     path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES, workers: int = 1
-) -> Iterator[dict]:
+) -> Iterator[dict[str, object]]:
     """Rows ready to store, each submission checked and scored again, in file order; with
     workers > 1, checked in that many processes while this one stores (a central server's
     import of 100,000 submissions)."""
     if workers <= 1:
-        yield from map(submission_row, read_records(path, instrument, max_bytes))
+        yield from map(stored.stored_row, read_submissions(path, instrument, max_bytes))
         return
     chunks = _chunks(_numbered_submissions(path, max_bytes), PARALLEL_CHUNK)
     context = multiprocessing.get_context("spawn")  # no fork of a threaded server or test run
@@ -222,7 +191,7 @@ def checked_rows(
             yield from rows
 
 
-def _chunks(items: Iterator, size: int) -> Iterator[list]:
+def _chunks(items: Iterator[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
     chunk = []
     for item in items:
         chunk.append(item)
@@ -241,108 +210,49 @@ def _start_worker(instrument: Instrument) -> None:
     _worker_instrument = instrument
 
 
-def _check_chunk(chunk: list[tuple[int, bytes]]) -> list[dict]:
+def _check_chunk(chunk: list[tuple[int, bytes]]) -> list[dict[str, object]]:
     latest = date.today() + timedelta(days=1)
+    assert _worker_instrument is not None, "a worker starts with _start_worker"
     return [
-        submission_row(_record(line, number, _worker_instrument, latest)) for number, line in chunk
+        stored.stored_row(_submission(line, number, _worker_instrument, latest))
+        for number, line in chunk
     ]
 
 
-def _record(line: bytes, number: int, instrument: Instrument, latest: date) -> dict:
+def _submission(line: bytes, number: int, instrument: Instrument, latest: date) -> Submission:
     item = _json(line, number)
-    return record_from_line(item, f"line {number} (id {item.get('id')!r})", instrument, latest)
+    return submission_from_line(item, f"line {number} (id {item.get('id')!r})", instrument, latest)
 
 
-def record_from_line(item: dict, where: str, instrument: Instrument, latest: date) -> dict:
-    """A bundle line (or a pushed one) as a record, checked and scored; BundleError says where."""
-    if not isinstance(item, dict):
-        raise BundleError(f"{where}: not a JSON object")
-    if item.get("locale") not in LOCALES.values():
-        raise BundleError(f"{where}: unknown locale {item.get('locale')!r}")
-    workshop = item.get("workshop")
-    if workshop is not None and normalize_workshop(workshop) != workshop:
-        raise BundleError(f"{where}: not a valid workshop code {workshop!r}")
+def submission_from_line(
+    item: object, where: str, instrument: Instrument, latest: date
+) -> Submission:
+    """A bundle line (or a pushed one) as a Submission; BundleError says where and what."""
     try:
-        created = date.fromisoformat(item.get("created_on") or "")
-    except (TypeError, ValueError) as exc:
-        raise BundleError(f"{where}: created_on is not a date") from exc
-    if created > latest:
-        raise BundleError(f"{where}: created_on {created} is in the future")
-    context, answers = item.get("context"), item.get("answers")
-    if not isinstance(context, dict) or not isinstance(answers, dict):
-        raise BundleError(f"{where}: context and answers must be JSON objects")
-    try:
-        return build_record(
-            instrument, item.get("id"), item["locale"], context, answers, workshop, created
-        )
+        return Submission.from_line(instrument, item, latest)
     except InvalidSubmission as exc:
         raise BundleError(f"{where}: {exc}") from exc
 
 
-def import_records(
+def import_submissions(
     db: sqlite_utils.Database,
-    records: Iterable[dict],
+    submissions: Iterable[Submission],
     progress: Callable[[int], None] = lambda n: None,
-    workshops: Iterable[dict] = (),
-) -> ImportReport:
-    """import_rows for records (as build_record makes them)."""
-    return import_rows(db, map(submission_row, records), progress, workshops)
+    workshops: Iterable[dict[str, str]] = (),
+) -> stored.ImportReport:
+    """import_rows for Submissions."""
+    return import_rows(db, map(stored.stored_row, submissions), progress, workshops)
 
 
 def import_rows(
     db: sqlite_utils.Database,
-    rows: Iterable[dict],
+    rows: Iterable[dict[str, object]],
     progress: Callable[[int], None] = lambda n: None,
-    workshops: Iterable[dict] = (),
-) -> ImportReport:
-    """Store the workshop definitions and the rows in one transaction: an error on any
-    (BundleError) rolls all back. New ids are inserted, same id and content counts as existing,
-    other content as a conflict; a row naming a workshop unknown here is an error."""
-    report = ImportReport()
-    seen: dict[str, str] = {}
-    with write_lock, db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")  # no other writer between the look-up and the insert
-        report.workshop_conflicts = merge_workshops(db, workshops)
-        known = known_codes(db)
-        chunk: list[dict] = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) == CHUNK:
-                _store(db, chunk, seen, report, known)
-                progress(len(chunk))
-                chunk = []
-        if chunk:
-            _store(db, chunk, seen, report, known)
-            progress(len(chunk))
-    return report
-
-
-def _store(
-    db: sqlite_utils.Database, rows: list[dict], seen: dict, report: ImportReport, known: set
-) -> None:
-    for row in rows:
-        if row["workshop"] and row["workshop"] not in known:
-            raise BundleError(
-                f"submission {row['id']}: unknown workshop code {row['workshop']!r}, "
-                "neither stored here nor defined in what was sent"
-            )
-    ids = [r["id"] for r in rows]
-    marks = ", ".join("?" * len(ids))
-    stored = dict(
-        db.conn.execute(
-            f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})", ids
-        ).fetchall()
-    )
-    new = []
-    for row in rows:
-        known = stored.get(row["id"]) or seen.get(row["id"])
-        if known is None:
-            new.append(row)
-            seen[row["id"]] = row["content_hash"]
-        elif known == row["content_hash"]:
-            report.existing += 1
-        else:
-            report.conflicts.append(row["id"])
-    db.conn.executemany(INSERT_ROW, new)
-    db.conn.executemany(INSERT_FACT, new)
-    report.created += len(new)
+    workshops: Iterable[dict[str, str]] = (),
+) -> stored.ImportReport:
+    """Store workshop definitions and rows in one transaction (storage.submissions.store_many);
+    a row naming a workshop unknown here refuses the whole import (BundleError)."""
+    try:
+        return stored.store_many(db, rows, progress, workshops)
+    except stored.UnknownWorkshop as exc:
+        raise BundleError(str(exc)) from exc

@@ -2,7 +2,7 @@
 server when it can reach one.
 
 The central server knows each laptop by a token made with `lmcself add-device` (only its hash
-is stored). A push sends batches of bundle lines (bundle.py: checked and scored again, the
+is stored, storage/devices.py). A push sends batches of bundle lines (Submission.to_line: checked and scored again there, the
 original date and workshop kept, with the definitions of the workshops they name) to
 `POST /api/v1/batches`. Inserting is idempotent, so a batch
 sent again after a lost answer changes nothing; the laptop remembers which ids the server
@@ -11,19 +11,17 @@ confirmed, so `lmcself push` run again after a cut connection goes on where it s
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 
 import sqlite_utils
 
-from lmcself.central.bundle import exported_lines
+from lmcself.storage import devices
+from lmcself.storage import submissions as stored
 from lmcself.storage.workshops import definitions
 
 MAX_BATCH = 200  # lines per request: about 140 KB of JSON, under MAX_CONTENT_LENGTH
@@ -34,30 +32,6 @@ class PushError(Exception):
     """The push stopped; the message says why and what to do."""
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def add_device(db: sqlite_utils.Database, name: str) -> str:
-    """Register a device; return its token (shown once, stored only as a hash)."""
-    token = secrets.token_urlsafe(32)
-    db["devices"].insert(
-        {"name": name, "token_hash": token_hash(token), "created_on": date.today().isoformat()}
-    )
-    return token
-
-
-def device_for(db: sqlite_utils.Database, authorization: str | None) -> str | None:
-    """The device name for an `Authorization: Bearer <token>` header, or None."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    row = db.execute(
-        "SELECT name FROM devices WHERE token_hash = ?", [token_hash(token.strip())]
-    ).fetchone()
-    return row[0] if row else None
-
-
 @dataclass
 class PushReport:
     sent: int = 0
@@ -65,8 +39,9 @@ class PushReport:
 
 
 def pending_lines(db: sqlite_utils.Database, target: str) -> list[dict]:
-    done = {r[0] for r in db.execute("SELECT id FROM pushed WHERE target = ?", [target])}
-    return [line for line in exported_lines(db) if line["id"] not in done]
+    """Bundle lines of the submissions `target` has not confirmed."""
+    done = devices.confirmed(db, target)
+    return [s.to_line() for s in stored.all_of(db) if s.id not in done]
 
 
 def push(
@@ -89,12 +64,7 @@ def push(
             "workshops": definitions(db, (line["workshop"] for line in batch)),
         }
         answer = _send_with_retries(send, payload, wait, done=start, total=len(lines))
-        now = datetime.now(UTC).date().isoformat()
-        with db.conn:
-            db["pushed"].insert_all(
-                ({"id": i, "target": target, "pushed_on": now} for i in answer["stored"]),
-                replace=True,
-            )
+        devices.mark_confirmed(db, target, answer["stored"])
         report.sent += len(answer["stored"])
         report.conflicts += answer["conflicts"]
         progress(len(batch))

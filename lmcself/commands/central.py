@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from lmcself.central.answers_file import AnswersFileError, is_bundle_path, read_answers_path
 from lmcself.central.bundle import (
     DEFAULT_MAX_BYTES,
     PARALLEL_FROM,
@@ -18,10 +19,12 @@ from lmcself.central.bundle import (
     checked_rows,
     exported_lines,
     import_rows,
+    import_submissions,
     write_bundle,
 )
-from lmcself.central.push import PushError, add_device, http_sender, pending_lines, push
+from lmcself.central.push import PushError, http_sender, pending_lines, push
 from lmcself.core.submissions import normalize_workshop
+from lmcself.storage import devices, submissions
 from lmcself.storage.db import get_db, init_db
 from lmcself.storage.workshops import definitions
 
@@ -36,8 +39,7 @@ def export_bundle_command(out: Path, workshop: str | None) -> None:
     code = normalize_workshop(workshop) if workshop else None
     if workshop and code is None:
         raise click.BadParameter(f"{workshop!r} is not a workshop code", param_hint="--workshop")
-    where, params = (" WHERE workshop = ?", [code]) if code else ("", [])
-    total = db.execute(f"SELECT count(*) FROM submissions{where}", params).fetchone()[0]
+    total = submissions.count(db, code)
     if total == 0:
         raise click.ClickException("no submissions to export; nothing written")
     with click.progressbar(length=total, label=f"writing {out.name}") as bar:
@@ -47,9 +49,7 @@ def export_bundle_command(out: Path, workshop: str | None) -> None:
                 bar.update(1)
                 yield line
 
-        named = [
-            r[0] for r in db.execute(f"SELECT DISTINCT workshop FROM submissions{where}", params)
-        ]
+        named = submissions.workshops_named(db, code)
         count = write_bundle(
             out, lines(), current_app.extensions["instrument"], definitions(db, named)
         )
@@ -58,24 +58,28 @@ def export_bundle_command(out: Path, workshop: str | None) -> None:
 
 @click.command("import")
 @click.argument(
-    "bundles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @with_appcontext
-def import_command(bundles: tuple[Path, ...]) -> None:
-    """Import bundle files made by `lmcself export-bundle`; importing one twice changes nothing."""
+def import_command(files: tuple[Path, ...]) -> None:
+    """Import bundle files (`lmcself export-bundle`) and owners' answers files (downloaded on
+    the phone); importing one twice changes nothing."""
     instrument = current_app.extensions["instrument"]
     max_bytes = current_app.config.get("MAX_BUNDLE_BYTES", DEFAULT_MAX_BYTES)
     init_db()  # a new central server's database is made on the first import
     db = get_db()
     conflicts = []
-    for path in bundles:
+    for path in files:
         try:
-            count, workshops = check_bundle(path, instrument, max_bytes)
-            with click.progressbar(length=count, label=f"importing {path.name}") as bar:
-                workers = (os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
-                rows = checked_rows(path, instrument, max_bytes, workers)
-                report = import_rows(db, rows, bar.update, workshops)
-        except BundleError as exc:
+            if is_bundle_path(path):
+                count, workshops = check_bundle(path, instrument, max_bytes)
+                with click.progressbar(length=count, label=f"importing {path.name}") as bar:
+                    workers = (os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
+                    rows = checked_rows(path, instrument, max_bytes, workers)
+                    report = import_rows(db, rows, bar.update, workshops)
+            else:
+                report = import_submissions(db, [read_answers_path(path, instrument)])
+        except (BundleError, AnswersFileError) as exc:
             raise click.ClickException(f"{path}: {exc}; nothing imported from it") from exc
         click.echo(
             f"{path}: {report.created} new, {report.existing} already here, "
@@ -103,9 +107,9 @@ def add_device_command(name: str) -> None:
     """Allow a laptop to push here: print its token (shown once; keep it on that laptop)."""
     init_db()
     db = get_db()
-    if db.execute("SELECT 1 FROM devices WHERE name = ?", [name]).fetchone():
+    if devices.exists(db, name):
         raise click.ClickException(f"a device named {name!r} exists already")
-    token = add_device(db, name)
+    token = devices.add(db, name)
     click.echo(f"Token for {name} (shown only now):\n{token}")
     click.echo(f"On that laptop: lmcself push --to <this server's address> --token {token}")
 

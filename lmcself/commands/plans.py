@@ -12,12 +12,11 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from lmcself.core.plan import reentry_code
-from lmcself.storage.db import get_db, get_submission
-from lmcself.web.i18n import DEFAULT_LOCALE, LOCALES
+from lmcself.core.locales import LOCALES
+from lmcself.core.submissions import normalize_workshop
+from lmcself.storage import submissions
+from lmcself.storage.db import get_db
 from lmcself.web.plan_views import plan_pdf
-
-URL_CODE = {locale: code for code, locale in LOCALES.items()}
 
 
 @click.command("pdf")
@@ -40,29 +39,25 @@ URL_CODE = {locale: code for code, locale in LOCALES.items()}
 def pdf_command(submission_ids, workshop, out_dir: Path, base_url, lang) -> None:
     """Render the action plans of stored submissions (by id, or a whole --workshop) as PDFs."""
     db = get_db()
-    ids = list(submission_ids)
-    if workshop:
-        rows = db.execute(
-            "SELECT id FROM submissions WHERE workshop = ? ORDER BY created_on, id",
-            [workshop.strip().upper()],
-        ).fetchall()
-        if not rows:
-            raise click.ClickException(f"no submissions with workshop code {workshop!r}")
-        ids += [r[0] for r in rows]
-    if not ids:
-        raise click.UsageError("give submission ids or --workshop CODE")
     records = []
-    for submission_id in ids:
-        record = get_submission(db, submission_id)
+    for submission_id in submission_ids:
+        record = submissions.get(db, submission_id)
         if record is None:
             raise click.ClickException(f"no submission with id {submission_id!r}; nothing written")
         records.append(record)
+    if workshop:
+        of_workshop = list(submissions.all_of(db, normalize_workshop(workshop) or workshop))
+        if not of_workshop:
+            raise click.ClickException(f"no submissions with workshop code {workshop!r}")
+        records += of_workshop
+    if not records:
+        raise click.UsageError("give submission ids or --workshop CODE")
     base = (base_url or current_app.config.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/")
     out_dir.mkdir(parents=True, exist_ok=True)
     with click.progressbar(records, label="Rendering plans", show_pos=True) as bar:
         for record in bar:
-            code = lang or URL_CODE.get(record["locale"], DEFAULT_LOCALE)
-            path = out_dir / f"plan-{reentry_code(record['id'])}.pdf"
+            code = lang or record.locale
+            path = out_dir / f"plan-{record.reentry}.pdf"
             with current_app.test_request_context(f"/{code}/", base_url=base):
                 g.lang = code
                 data = plan_pdf(record)

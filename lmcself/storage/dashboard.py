@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from lmcself.core.instrument import CONTEXT_KEYS, Instrument
+from lmcself.core.submissions import Submission
 from lmcself.core.suppress import suppressed, total_or_none
 
 GROUPS = ("country", "sector", "size", "women_led", "region", "workshop", "month")
@@ -158,18 +159,18 @@ class Peers:
     overall: float
 
 
-def peers(db: sqlite_utils.Database, record: dict, k: int) -> Peers | None:
+def peers(db: sqlite_utils.Database, submission: Submission, k: int) -> Peers | None:
     """ "Businesses like yours": the same country, sector and size and questionnaire, the owner's
     own submission left out; None when fewer than k."""
     n, overall = db.execute(
         "SELECT count(*), avg(overall) FROM facts WHERE country = ? AND sector = ? AND size = ? "
         "AND instrument_version = ? AND id != ?",
         [
-            record["country"],
-            record["sector"],
-            record["size"],
-            record["instrument_version"],
-            record["id"],
+            submission.context["country"],
+            submission.context["sector"],
+            submission.context["size"],
+            submission.instrument_version,
+            submission.id,
         ],
     ).fetchone()
     return Peers(n, round(overall, 1)) if n >= k else None

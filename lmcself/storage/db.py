@@ -1,58 +1,23 @@
-"""Storage: one SQLite file through sqlite-utils, WAL mode, migrations recorded in a table.
-
-A submission is stored under the UUID its device (or the server form flow) gave it. Inserting is
-idempotent and the database enforces it: the primary key refuses a second row, and a retry is
-told apart from a conflict by a hash of the content.
-"""
+"""Storage: one SQLite file through sqlite-utils, WAL mode, migrations recorded in a table;
+the connection of a request (`get_db`). The tables' own statements live beside this module:
+submissions.py, workshops.py, devices.py, figures."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from enum import Enum
 
 import sqlite_utils
 from flask import Flask, current_app, g
 
+from lmcself.core.locales import LOCALES, parse_locale
 from lmcself.core.plan import reentry_code
-
-SUBMISSION_COLUMNS = (
-    "id",
-    "instrument_version",
-    "locale",
-    "country",
-    "sector",
-    "size",
-    "years",
-    "women_led",
-    "region",
-    "cross_border",
-    "workshop",
-    "answers",
-    "scores",
-    "overall",
-    "level",
-    "created_on",
-)
-# Columns that say what was answered; created_on is left out so a retry on another day still matches.
-CONTENT_COLUMNS = tuple(c for c in SUBMISSION_COLUMNS if c not in ("id", "created_on"))
-
+from lmcself.core.submissions import content_hash
 
 # One writer at a time within a process: threads queue here instead of in SQLite's busy handler,
 # whose sleeps grow to 100 ms and make the slowest submissions wait far longer than needed.
 write_lock = threading.Lock()
-
-
-class Inserted(Enum):
-    CREATED = "created"
-    EXISTS = "exists"
-
-
-class SubmissionConflict(Exception):
-    """A submission with this id exists with different content."""
 
 
 def connect(path: str) -> sqlite_utils.Database:
@@ -96,7 +61,24 @@ def _create_submissions(db: sqlite_utils.Database) -> None:
             "content_hash": str,
         },
         pk="id",
-        not_null=set(SUBMISSION_COLUMNS) - {"workshop"} | {"content_hash"},
+        not_null={
+            "id",
+            "instrument_version",
+            "locale",
+            "country",
+            "sector",
+            "size",
+            "years",
+            "women_led",
+            "region",
+            "cross_border",
+            "answers",
+            "scores",
+            "overall",
+            "level",
+            "created_on",
+            "content_hash",
+        },
     )
     db["submissions"].create_index(["country", "sector"])
     db["submissions"].create_index(["workshop"])
@@ -188,12 +170,29 @@ def _add_facts(db: sqlite_utils.Database) -> None:
         db["facts"].create_index([column])
 
 
+def _locale_codes(db: sqlite_utils.Database) -> None:
+    """One locale vocabulary: rows stored as Babel identifiers (`zh_Hans`, from the form flow
+    before 0.2) take the URL code (`zh`), and their content hash is made again to match, so a
+    laptop that sends the same submission later is told it is already here."""
+    marks = ", ".join("?" * len(LOCALES))
+    cursor = db.execute(f"SELECT * FROM submissions WHERE locale NOT IN ({marks})", list(LOCALES))
+    names = [c[0] for c in cursor.description]
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        row["locale"] = parse_locale(row["locale"]) or row["locale"]
+        db.execute(
+            "UPDATE submissions SET locale = ?, content_hash = ? WHERE id = ?",
+            [row["locale"], content_hash(row), row["id"]],
+        )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_submissions", _create_submissions),
     ("0002_reentry", _add_reentry),
     ("0003_push", _add_push),
     ("0004_staff", _add_staff),
     ("0005_facts", _add_facts),
+    ("0006_locale_codes", _locale_codes),
 ]
 
 
@@ -211,78 +210,6 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             db["_migrations"].insert({"name": name, "applied_at": datetime.now(UTC).isoformat()})
         applied.append(name)
     return applied
-
-
-def content_hash(record: dict) -> str:
-    canonical = json.dumps(
-        [record.get(c) for c in CONTENT_COLUMNS], sort_keys=True, ensure_ascii=False
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def submission_row(record: dict) -> dict:
-    """A record as the row stored: answers and scores as JSON, its content hash, its re-entry code."""
-    row = {c: record.get(c) for c in SUBMISSION_COLUMNS}
-    for key in ("answers", "scores"):
-        if not isinstance(row[key], str):
-            row[key] = json.dumps(row[key], sort_keys=True, ensure_ascii=False)
-    row["content_hash"] = content_hash(row)
-    row["reentry"] = reentry_code(row["id"])
-    # The fact's own values (INSERT_FACT); sqlite ignores the keys a statement does not name.
-    row["month"] = row["created_on"][:7]
-    scores = record["scores"] if isinstance(record["scores"], dict) else json.loads(row["scores"])
-    dims = scores["dimensions"]
-    for i in range(FACT_SLOTS):
-        row[f"s{i}"] = dims[i]["score"] if i < len(dims) else None
-    return row
-
-
-ROW_COLUMNS = (*SUBMISSION_COLUMNS, "content_hash", "reentry")
-INSERT_ROW = (
-    f"INSERT INTO submissions ({', '.join(ROW_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in ROW_COLUMNS)}) ON CONFLICT(id) DO NOTHING"
-)
-
-
-INSERT_FACT = (
-    f"INSERT INTO facts ({', '.join(FACT_COLUMNS)}) VALUES ("
-    + ", ".join("coalesce(:workshop, '')" if c == "workshop" else f":{c}" for c in FACT_COLUMNS)
-    + ")"
-)
-
-
-def insert_submission(db: sqlite_utils.Database, record: dict) -> Inserted:
-    """Store a submission once. Same id and content again: EXISTS. Same id, other content: conflict."""
-    row = submission_row(record)
-    with write_lock, db.conn:
-        cursor = db.conn.execute(INSERT_ROW, row)
-        if cursor.rowcount == 1:
-            db.conn.execute(INSERT_FACT, row)
-    if cursor.rowcount == 1:
-        return Inserted.CREATED
-    existing = db.execute(
-        "SELECT content_hash FROM submissions WHERE id = ?", [row["id"]]
-    ).fetchone()
-    if existing and existing[0] == row["content_hash"]:
-        return Inserted.EXISTS
-    raise SubmissionConflict(row["id"])
-
-
-def get_submission(db: sqlite_utils.Database, submission_id: str) -> dict | None:
-    row = db.execute(
-        f"SELECT {', '.join(SUBMISSION_COLUMNS)} FROM submissions WHERE id = ?", [submission_id]
-    ).fetchone()
-    if row is None:
-        return None
-    record = dict(zip(SUBMISSION_COLUMNS, row, strict=True))
-    record["answers"] = json.loads(record["answers"])
-    record["scores"] = json.loads(record["scores"])
-    return record
-
-
-def find_by_reentry(db: sqlite_utils.Database, code: str) -> dict | None:
-    row = db.execute("SELECT id FROM submissions WHERE reentry = ? LIMIT 1", [code]).fetchone()
-    return get_submission(db, row[0]) if row else None
 
 
 def init_db() -> list[str]:

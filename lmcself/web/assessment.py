@@ -6,6 +6,8 @@ Works without JavaScript: plain forms, answers kept in the signed session cookie
 
 from __future__ import annotations
 
+from datetime import date
+
 from babel.dates import get_date_format, get_era_names, get_month_names
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
@@ -25,13 +27,14 @@ from flask_babel import get_locale, gettext
 
 from lmcself.core.instrument import Instrument
 from lmcself.core.scoring import DimensionScore, Result
-from lmcself.core.submissions import build_record, new_id, normalize_workshop
+from lmcself.core.submissions import InvalidSubmission, Submission, new_id, normalize_workshop
 from lmcself.core.suppress import DEFAULT_K
+from lmcself.storage import submissions as stored
 from lmcself.storage.dashboard import peers
-from lmcself.storage.db import SubmissionConflict, get_db, get_submission, insert_submission
+from lmcself.storage.db import get_db
 from lmcself.storage.workshops import is_known
 from lmcself.web.forms import StartForm, questions_form, valid_answers
-from lmcself.web.i18n import best_language, register_language_in_url, select_locale
+from lmcself.web.i18n import best_language, register_language_in_url
 
 bp = Blueprint("assessment", __name__)
 KEY = "assessment"
@@ -155,37 +158,30 @@ def finish(state: dict):
     """Score, store once, and freeze: a new assessment starts with a new id."""
     if first_open_step(state) <= len(instrument().dimensions):
         return redirect(step_url(first_open_step(state)))
-    record = build_record(
-        instrument(),
-        state["id"],
-        select_locale(),
-        state["context"],
-        state["answers"],
-        state.get("workshop"),
-    )
     try:
-        insert_submission(get_db(), record)
-    except SubmissionConflict:
-        # Only a tampered or replayed session can get here: keep the stored one, start afresh.
+        submission = Submission.from_form(instrument(), state, g.lang, date.today())
+        stored.insert(get_db(), submission)
+    except (InvalidSubmission, stored.SubmissionConflict):
+        # Only a tampered or replayed session can get here: keep what is stored, start afresh.
         session.pop(KEY, None)
         abort(409)
     session.pop(KEY, None)
-    session["last_result"] = record["id"]
-    return redirect(url_for(".result", submission_id=record["id"]))
+    session["last_result"] = submission.id
+    return redirect(url_for(".result", submission_id=submission.id))
 
 
 @bp.get("/<lang>/result/<submission_id>")
 def result(submission_id: str):
-    record = get_submission(get_db(), submission_id)
-    if record is None:
+    submission = stored.get(get_db(), submission_id)
+    if submission is None:
         abort(404)
     # The stored scores, not a new scoring: a result keeps the instrument version that scored it.
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
     return render_template(
         "result.html",
-        result=Result.from_dict(record["scores"]),
-        record=record,
-        peers=peers(get_db(), record, k),
+        result=submission.result,
+        record=submission,
+        peers=peers(get_db(), submission, k),
     )
 
 

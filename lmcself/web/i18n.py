@@ -1,4 +1,5 @@
-"""Languages: the one list of locales, the locale selector, and language names in their own script."""
+"""Languages on the web: the locale selector, the language in the URL, and language names in
+their own script (the list of languages is core/locales.py)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,8 @@ from flask import Blueprint, Flask, abort, current_app, g, request
 from flask_babel import Babel, Domain, format_date, format_decimal, format_percent, get_locale
 
 from lmcself.core.linebreak import keep_syllables
+from lmcself.core.locales import DEFAULT_LOCALE, LOCALES
 from lmcself.web.fonts import FONTS, NAMES_FAMILY, names_file
-
-# The one list of locales the app serves, in the order the language switcher shows them.
-# URL code -> Babel locale identifier (and catalog folder under lmcself/translations/).
-LOCALES: dict[str, str] = {
-    "km": "km",
-    "lo": "lo",
-    "my": "my",
-    "th": "th",
-    "vi": "vi",
-    "zh": "zh_Hans",
-    "en": "en",
-}
-DEFAULT_LOCALE = "en"
 
 
 def register_language_in_url(bp: Blueprint) -> None:
@@ -72,9 +61,9 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def format_iso_date(value: str) -> str:
-    """A stored ISO date (YYYY-MM-DD) written the way the page's locale writes dates."""
-    return format_date(date.fromisoformat(value), "long")
+def format_iso_date(value: date | str) -> str:
+    """A date (or an ISO date, YYYY-MM-DD) written the way the page's locale writes dates."""
+    return format_date(value if isinstance(value, date) else date.fromisoformat(value), "long")
 
 
 class Catalogs(Domain):

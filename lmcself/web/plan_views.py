@@ -29,17 +29,17 @@ from flask import (
 from flask_babel import format_decimal, get_locale, gettext
 from markupsafe import Markup
 
-from lmcself.core.instrument import CONTEXT_KEYS, HORIZONS
+from lmcself.core.instrument import HORIZONS
 from lmcself.core.plan import (
     CROSS_BORDER_ANSWERS,
     FOCUS_PARTS,
     NOTES_PER_PART,
     build_plan,
     normalize_reentry,
-    reentry_code,
 )
-from lmcself.core.scoring import Result
-from lmcself.storage.db import find_by_reentry, get_db, get_submission
+from lmcself.core.submissions import Submission
+from lmcself.storage import submissions
+from lmcself.storage.db import get_db
 from lmcself.web.forms import NAME_MAX, PlanForm, ReentryForm
 from lmcself.web.i18n import DEFAULT_LOCALE, format_iso_date, register_language_in_url
 from lmcself.web.pdf import render_pdf
@@ -89,20 +89,22 @@ def qr_svg(url: str) -> str:
 
 
 def render_plan(
-    record: dict, form: PlanForm | None, pdf: bool = False, business_name: str = ""
+    submission: Submission, form: PlanForm | None, pdf: bool = False, business_name: str = ""
 ) -> str:
     instrument = current_app.extensions["instrument"]
-    result = Result.from_dict(record["scores"])
-    context = {k: record[k] for k in CONTEXT_KEYS}
     plan = build_plan(
-        instrument, current_app.extensions["catalog"], result, context, record["answers"]
+        instrument,
+        current_app.extensions["catalog"],
+        submission.result,
+        submission.context,
+        submission.answers,
     )
-    code = reentry_code(record["id"])
+    code = submission.reentry
     url = again_url(code)
     return render_template(
         "plan.html",
         plan=plan,
-        record=record,
+        record=submission,
         form=form,
         pdf=pdf,
         business_name=business_name,
@@ -114,9 +116,9 @@ def render_plan(
     )
 
 
-def plan_pdf(record: dict, business_name: str = "") -> bytes:
+def plan_pdf(submission: Submission, business_name: str = "") -> bytes:
     """The plan as PDF bytes, in the language of the current request (g.lang)."""
-    html = render_plan(record, None, pdf=True, business_name=business_name)
+    html = render_plan(submission, None, pdf=True, business_name=business_name)
     return render_pdf(html, g.get("lang", DEFAULT_LOCALE))
 
 
@@ -264,11 +266,11 @@ def plan_keys(plan, catalog) -> dict:
     }
 
 
-def stored(submission_id: str) -> dict:
-    record = get_submission(get_db(), submission_id)
-    if record is None:
+def stored(submission_id: str) -> Submission:
+    submission = submissions.get(get_db(), submission_id)
+    if submission is None:
         abort(404)
-    return record
+    return submission
 
 
 @bp.get("/<lang>/plan-data.json")
@@ -295,7 +297,7 @@ def pdf(submission_id: str):
     response = make_response(plan_pdf(record, form.business_name.data))
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="action-plan-{record["created_on"]}.pdf"'
+        f'attachment; filename="action-plan-{record.created_on.isoformat()}.pdf"'
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -313,18 +315,18 @@ def again_form():
 def again(code: str):
     """Start a new assessment with the business details of last time filled in."""
     canonical = normalize_reentry(code)
-    record = find_by_reentry(get_db(), canonical) if canonical else None
+    record = submissions.find_by_reentry(get_db(), canonical) if canonical else None
     if record is None:
         form = ReentryForm(formdata=None, data={"code": code})
         form.code.errors = [gettext("No result has this code. Check the code and try again.")]
         return render_template("again.html", form=form), 404
     # Taken by the landing page when the owner agrees and starts (a new id, the consent again).
-    session["prefill"] = {k: record[k] for k in CONTEXT_KEYS}
+    session["prefill"] = dict(record.context)
     flash(
         gettext(
             "Welcome back. Last time your score was %(score)s out of 100 (%(date)s). Your business details will be filled in: check them, then answer the questions again.",
-            score=format_decimal(record["overall"]),
-            date=format_iso_date(record["created_on"]),
+            score=format_decimal(record.result.overall),
+            date=format_iso_date(record.created_on),
         )
     )
     return redirect(url_for("assessment.landing"))
