@@ -80,9 +80,7 @@ def test_a_conflict_is_reported_and_not_overwritten(app, central, instrument, tm
     assert records[3]["id"] in result.output and "not overwritten" in result.output
     with central.app_context():
         kept = (
-            get_db()
-            .execute("SELECT overall FROM submissions WHERE id = ?", [other.id])
-            .fetchone()
+            get_db().execute("SELECT overall FROM submissions WHERE id = ?", [other.id]).fetchone()
         )
     assert kept[0] == other.result.overall == 100
 

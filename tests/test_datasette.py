@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from datasette.app import Datasette
 
-from lmcself.storage import devices as device_table
 from lmcself.commands import main
 from lmcself.staff.accounts import add_user
+from lmcself.storage import devices as device_table
 from lmcself.storage.db import get_db
 
 from .conftest import PASSWORD, random_records, store

@@ -7,8 +7,8 @@ import pytest
 
 from lmcself.central.bundle import exported_lines
 from lmcself.central.push import MAX_BATCH, PushError, push
-from lmcself.storage import devices
 from lmcself.commands import main
+from lmcself.storage import devices
 from lmcself.storage.db import connect, get_db, migrate
 from lmcself.storage.workshops import definitions
 
