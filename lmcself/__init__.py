@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     compress.init_app(app)
 
     from lmcself import commands as cli
+    from lmcself.staff import imports  # noqa: F401  (its page joins the staff blueprint)
     from lmcself.staff import views as staff
     from lmcself.web import api, assessment, plan_views, pwa
 

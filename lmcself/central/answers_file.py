@@ -9,11 +9,16 @@ other way in: checked and scored again, and importing it twice changes nothing.
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
+from lmcself.central.bundle import check_bundle, checked_rows, import_rows, import_submissions
 from lmcself.core.instrument import Instrument
 from lmcself.core.submissions import InvalidSubmission, Submission
+from lmcself.storage.submissions import ImportReport
 
 MAX_BYTES = 64 * 1024  # a phone's file is about 2 KB
 
@@ -53,3 +58,17 @@ def read_answers_path(path: Path, instrument: Instrument) -> Submission:
 def is_bundle_path(path: Path) -> bool:
     with path.open("rb") as f:
         return is_bundle(f.read(2))
+
+
+def import_file(
+    db: sqlite_utils.Database, name: str, data: bytes, instrument: Instrument
+) -> ImportReport:
+    """Import one uploaded file, a bundle or an answers file, whole or not at all
+    (AnswersFileError or BundleError say why)."""
+    if not is_bundle(data):
+        return import_submissions(db, [read_answers(data, instrument, name)])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.lmcself"
+        path.write_bytes(data)
+        _count, workshops = check_bundle(path, instrument)
+        return import_rows(db, checked_rows(path, instrument), workshops=workshops)

@@ -7,6 +7,7 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -138,3 +139,11 @@ class WorkshopForm(FlaskForm):
             raise ValidationError(
                 _l("A code has 3 to 20 letters, digits or dashes, for example PHNOMPENH-1.")
             )
+
+
+class ImportForm(FlaskForm):
+    """Answers files from owners' phones, or bundles from other laptops."""
+
+    files = MultipleFileField(
+        validators=[FileRequired(message=_l("Please choose one or more files."))]
+    )
