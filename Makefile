@@ -9,16 +9,15 @@ BIN := $(VENV)/bin
 APT_PACKAGES := chromium fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
   libharfbuzz-subset0 poppler-utils
 PORT ?= 8000
+LOCK := requirements.lock
 
-.PHONY: run test bench lint format translations system-deps clean
+.PHONY: run test bench lint lock format translations system-deps clean
 
 run: system-deps $(VENV)/.installed translations-compiled
 	$(BIN)/lmcself init-db
 	$(BIN)/lmcself serve --port $(PORT)
 
-test: system-deps $(VENV)/.installed translations-compiled
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: system-deps $(VENV)/.installed translations-compiled lint
 	$(BIN)/python -m pytest
 
 bench: system-deps $(VENV)/.installed translations-compiled bench/node_modules/.installed
@@ -37,6 +36,7 @@ bench/node_modules/.installed: bench/package.json bench/package-lock.json
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
@@ -67,12 +67,20 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(VENV)/.installed: setup.cfg pyproject.toml
+# Exact versions with hashes from the lockfile (nothing new arrives unasked), then the package.
+$(VENV)/.installed: $(LOCK) setup.cfg pyproject.toml
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || $(MAKE) system-deps
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Update the lockfile after changing a dependency in setup.cfg (or to take new releases).
+lock:
+	tmp=$$(mktemp -d) && $(PYTHON) -m venv $$tmp && $$tmp/bin/python -m pip install --quiet pip-tools && \
+	$$tmp/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --extra test --extra bench --output-file $(LOCK) setup.cfg; \
+	status=$$?; rm -rf $$tmp; exit $$status
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

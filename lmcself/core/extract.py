@@ -11,8 +11,8 @@ from typing import IO
 
 import yaml
 
-from lmcself.core.catalog import load_catalog
-from lmcself.core.instrument import load_instrument
+from lmcself.core.catalog import Catalog, load_catalog
+from lmcself.core.instrument import Instrument, load_instrument
 
 
 def _scalar_lines(text: str) -> dict[str, int]:
@@ -35,10 +35,11 @@ def extract_instrument(
 ) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extractor: yields (line, function, message, comments) for every text of the
     instrument or, for a file named catalog.yaml, of the country catalog."""
-    if fileobj.name.endswith("catalog.yaml"):
-        data = load_catalog(fileobj.name)
-    else:
-        data = load_instrument(fileobj.name)
+    data: Catalog | Instrument = (
+        load_catalog(fileobj.name)
+        if fileobj.name.endswith("catalog.yaml")
+        else load_instrument(fileobj.name)
+    )
     lines = _scalar_lines(fileobj.read().decode("utf-8"))
     for key, text in data.texts():
         yield lines.get(text, 0), "gettext", text, [f"TRANSLATORS: {key}"]

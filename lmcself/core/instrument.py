@@ -80,7 +80,7 @@ class Question:
     def _options_by_key(self) -> dict[str, Option]:
         return {o.key: o for o in self.options}
 
-    def option(self, key: str) -> Option | None:
+    def option(self, key: object) -> Option | None:
         return self._options_by_key.get(key) if isinstance(key, str) else None
 
 

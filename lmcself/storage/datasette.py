@@ -42,7 +42,7 @@ TABLES = {
 
 def metadata(database: Path) -> dict:
     """Datasette metadata for this database file (Datasette names a database by its stem)."""
-    tables = {
+    tables: dict[str, dict[str, object]] = {
         name: {"description": text, "columns": columns} for name, (text, columns) in TABLES.items()
     }
     tables.update({name: {"allow": False, "hidden": True} for name in CLOSED})

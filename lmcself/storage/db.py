@@ -40,7 +40,7 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 
 def _create_submissions(db: sqlite_utils.Database) -> None:
-    db["submissions"].create(
+    db.table("submissions").create(
         {
             "id": str,
             "instrument_version": str,
@@ -80,41 +80,41 @@ def _create_submissions(db: sqlite_utils.Database) -> None:
             "content_hash",
         },
     )
-    db["submissions"].create_index(["country", "sector"])
-    db["submissions"].create_index(["workshop"])
+    db.table("submissions").create_index(["country", "sector"])
+    db.table("submissions").create_index(["workshop"])
 
 
 def _add_reentry(db: sqlite_utils.Database) -> None:
     """The re-entry code printed on a plan, made from the id (plan.reentry_code), indexed."""
-    db["submissions"].add_column("reentry", str)
+    db.table("submissions").add_column("reentry", str)
     for (submission_id,) in db.execute("SELECT id FROM submissions").fetchall():
         db.execute(
             "UPDATE submissions SET reentry = ? WHERE id = ?",
             [reentry_code(submission_id), submission_id],
         )
-    db["submissions"].create_index(["reentry"])
+    db.table("submissions").create_index(["reentry"])
 
 
 def _add_push(db: sqlite_utils.Database) -> None:
     """Central collection: devices allowed to push here (a hash of each token, never the token),
     and on a laptop, which submissions each central server has confirmed."""
-    db["devices"].create(
+    db.table("devices").create(
         {"name": str, "token_hash": str, "created_on": str}, pk="name", not_null={"token_hash"}
     )
-    db["devices"].create_index(["token_hash"], unique=True)
-    db["pushed"].create({"id": str, "target": str, "pushed_on": str}, pk=("target", "id"))
+    db.table("devices").create_index(["token_hash"], unique=True)
+    db.table("pushed").create({"id": str, "target": str, "pushed_on": str}, pk=("target", "id"))
 
 
 def _add_staff(db: sqlite_utils.Database) -> None:
     """Staff accounts (a password hash only), failed sign-ins per name (to slow guessing), and
     workshops (the code that groups a room's submissions)."""
-    db["users"].create(
+    db.table("users").create(
         {"name": str, "password_hash": str, "role": str, "created_on": str},
         pk="name",
         not_null={"password_hash", "role"},
     )
-    db["login_failures"].create({"name": str, "failures": int, "last_at": float}, pk="name")
-    db["workshops"].create(
+    db.table("login_failures").create({"name": str, "failures": int, "last_at": float}, pk="name")
+    db.table("workshops").create(
         {"code": str, "name": str, "country": str, "held_on": str, "created_by": str},
         pk="code",
         not_null={"name", "country", "held_on"},
@@ -167,7 +167,7 @@ def _add_facts(db: sqlite_utils.Database) -> None:
         f"INSERT INTO facts ({columns}) SELECT {values.replace('NEW.', '')} FROM submissions"
     )
     for column in ("country", "workshop", "month"):
-        db["facts"].create_index([column])
+        db.table("facts").create_index([column])
 
 
 def _locale_codes(db: sqlite_utils.Database) -> None:
@@ -199,15 +199,17 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction; return their names."""
     db.enable_wal()
-    db["_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
+    db.table("_migrations").create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db.table("_migrations").rows}
     applied = []
     for name, apply in MIGRATIONS:
         if name in done:
             continue
         with db.conn:
             apply(db)
-            db["_migrations"].insert({"name": name, "applied_at": datetime.now(UTC).isoformat()})
+            db.table("_migrations").insert(
+                {"name": name, "applied_at": datetime.now(UTC).isoformat()}
+            )
         applied.append(name)
     return applied
 
