@@ -11,7 +11,6 @@ from datetime import date
 from urllib.parse import urlparse
 
 import segno
-from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
@@ -26,7 +25,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_decimal, get_locale, gettext
+from flask_babel import format_decimal, gettext
 from markupsafe import Markup
 
 from lmcself.core.instrument import CONTEXT_KEYS, HORIZONS
@@ -41,7 +40,13 @@ from lmcself.core.plan import (
 from lmcself.core.scoring import Result
 from lmcself.storage.db import find_by_reentry, get_db, get_submission
 from lmcself.web.forms import NAME_MAX, PlanForm, ReentryForm
-from lmcself.web.i18n import DEFAULT_LOCALE, format_iso_date, register_language_in_url
+from lmcself.web.i18n import (
+    DEFAULT_LOCALE,
+    format_iso_date,
+    register_language_in_url,
+    write_date,
+    year_in_calendar,
+)
 from lmcself.web.pdf import render_pdf
 
 bp = Blueprint("plan", __name__)
@@ -71,10 +76,10 @@ def format_source_date(value: str) -> str:
         return gettext("no date")
     if re.fullmatch(r"\d{4}-\d{2}", value):
         year, month = map(int, value.split("-"))
-        return format_skeleton("yMMMM", date(year, month, 1), locale=get_locale())
+        return write_date(date(year, month, 1), "month")
     if re.fullmatch(r"\d{4}", value):
-        return value
-    return format_skeleton("yMMMMd", date.fromisoformat(value), locale=get_locale())
+        return str(year_in_calendar(int(value)))
+    return write_date(date.fromisoformat(value))
 
 
 def again_url(code: str) -> str:
