@@ -26,6 +26,7 @@ from lmcself.core.instrument import (
 )
 
 DEFAULT_PATH = QUESTIONS_DIR / "catalog.yaml"
+TRANSLATIONS_DIR = QUESTIONS_DIR.parent / "translations"
 KINDS = TOOL_KINDS
 CONFIDENCE = ("high", "med", "low")
 SOURCE_DATE_RE = re.compile(r"^(n\.d\.|\d{4}(-\d{2}(-\d{2})?)?)$")
@@ -220,6 +221,21 @@ class Catalog:
 
 
 OBLIGATION_TEXTS = ("name", "threshold", "what", "todo", "warning")
+
+
+def translated_texts(directory: Path) -> list[tuple[str, str]]:
+    """(locale: message id, translation) of every translation under `directory`
+    (<locale>/LC_MESSAGES/messages.po), for the review's check of banned names."""
+    from babel.messages.pofile import read_po
+
+    out = []
+    for path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        with path.open("rb") as f:
+            for message in read_po(f):
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                where = f"{path.parent.parent.name}: {str(message.id)[:40]!r}"
+                out += [(where, text) for text in strings if text]
+    return out
 
 
 def _period_start(value: str) -> date:
