@@ -194,3 +194,16 @@ def test_duties_and_risks_appear_on_the_page_and_in_the_pdf(app, client, instrum
     assert expected
     for text in expected:  # gettext in a template gives markup: quotes stay as they are
         assert text in page and text in html, text
+
+
+def test_staff_months_are_written_in_the_readers_calendar(app, instrument):
+    from lmcself.staff.views import value_label
+
+    for lang, month in (
+        ("th", "พฤศจิกายน 2569"),
+        ("vi", "tháng 11 năm 2026"),
+        ("en", "November 2026"),
+    ):
+        with app.test_request_context(f"/{lang}/"):
+            g.lang = lang
+            assert value_label(instrument, "month", "2026-11") == month
