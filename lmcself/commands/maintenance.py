@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import click
 from flask import current_app
@@ -29,7 +29,7 @@ from lmcself.web.fonts import build_fonts
     show_default=True,
     help="List sources older than this many years.",
 )
-def check_catalog_command(today, max_age: int) -> None:
+def check_catalog_command(today: datetime | None, max_age: int) -> None:
     """The catalog's yearly review list: tools, obligations and risks with a source older than
     --max-age years, confidence below high, a recheck mark, or no check for 12 months; and any
     do-not-recommend service named in the translations. Exit 1 if anything is listed that is not
