@@ -207,3 +207,24 @@ def test_staff_months_are_written_in_the_readers_calendar(app, instrument):
         with app.test_request_context(f"/{lang}/"):
             g.lang = lang
             assert value_label(instrument, "month", "2026-11") == month
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_the_phones_plan_data_carries_local_names_duties_risks_and_dates(app, lang):
+    """The phone builds the plan offline from plan_data(): the same names, duties and dates."""
+    from lmcself.web.plan_views import plan_data
+
+    with app.test_request_context(f"/{lang}/"):
+        g.lang = lang
+        pd = plan_data()
+    names = {t["key"]: t["name"] for t in pd["tools"]}
+    assert names["douyin"] == ("抖音" if lang == "zh" else "Douyin")
+    assert names["thung_ngern"] == ("ถุงเงิน (กรุงไทย)" if lang == "th" else "Thung Ngern (Krungthai)")
+    assert {o["key"] for o in pd["obligations"]} >= {
+        "vn_platform_withholding",
+        "cn_platform_reporting",
+    }
+    assert {r["country"] for r in pd["risks"]} == {"MM"}
+    tax = next(o for o in pd["obligations"] if o["key"] == "vn_platform_withholding")
+    assert tax["when"] == {"selling_channel": ["marketplace", "several"]} and tax["warn_when"]
+    assert tax["todo"] and tax["warning"] and tax["source"]["date"] == DAY[lang]
