@@ -68,7 +68,22 @@
       crossBorder = pd.cross_border.filter(function (x) { return x.countries.indexOf(country) >= 0; })
         .map(function (x) { return x.countries.join("-"); });
     }
-    return { gaps: gaps, parts: parts, cross_border: crossBorder };
+
+    /* the country's duties that concern the owner: warned where the answers show a gap */
+    function holds(when) {
+      return Object.keys(when).every(function (q) { return when[q].indexOf(all[q]) >= 0; });
+    }
+    function warns(o) { return Object.keys(o.warn_when).length > 0 && holds(o.warn_when); }
+    function key(x) { return x.key; }
+    var concern = pd.obligations.filter(function (o) { return o.country === country && holds(o.when); });
+    return {
+      gaps: gaps,
+      parts: parts,
+      cross_border: crossBorder,
+      duty_warnings: concern.filter(warns).map(key),
+      duties: concern.filter(function (o) { return !warns(o); }).map(key),
+      risks: pd.risks.filter(function (r) { return r.country === country; }).map(key)
+    };
   }
 
   var CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

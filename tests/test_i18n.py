@@ -119,25 +119,59 @@ def test_each_font_covers_every_character_of_its_catalog(code):
         assert path.stat().st_size < 60_000
 
 
-@pytest.mark.parametrize(
-    ("code", "expected"),
-    [
-        ("th", "พฤศจิกายน"),
-        ("km", "វិច្ឆិកា"),
-        ("lo", "ພະຈິກ"),
-        ("vi", "tháng 11"),
-        ("zh", "2026年11月28日"),
-        ("en", "November 28, 2026"),
-    ],
-)
-def test_dates_are_written_the_locale_way(app, code, expected):
+# Dates as each language's readers write them: Thai in the Buddhist era with no era label,
+# Vietnamese with "tháng" and "năm"; a day, a month, a year (the catalog's source dates).
+DATES = {
+    "th": ("28 พฤศจิกายน 2569", "ตุลาคม 2568", "2568"),
+    "vi": ("28 tháng 11 năm 2026", "tháng 10 năm 2025", "2025"),
+    "km": ("28 វិច្ឆិកា 2026", "តុលា 2025", "2025"),
+    "lo": ("28 ພະຈິກ 2026", "ຕຸລາ 2025", "2025"),
+    "my": ("2026 နိုဝင်ဘာ 28", "2025 အောက်တိုဘာ", "2025"),
+    "zh": ("2026年11月28日", "2025年10月", "2025"),
+    "en": ("November 28, 2026", "October 2025", "2025"),
+}
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_dates_are_written_in_the_readers_calendar(app, code):
     from flask import g
 
     from lmcself.web.i18n import format_iso_date
+    from lmcself.web.plan_views import format_source_date
+
+    day, month, year = DATES[code]
+    with app.test_request_context():
+        g.lang = code
+        assert format_iso_date("2026-11-28") == day
+        assert format_source_date("2026-11-28") == day
+        assert format_source_date("2025-10") == month
+        assert format_source_date("2025") == year
+        assert "ค.ศ." not in format_iso_date("2026-11-28")
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_the_phone_gets_the_pattern_and_year_offset_of_the_readers_calendar(app, code):
+    """app.js writes a date from app_data()'s pattern, month names and year offset."""
+    from flask import g
+
+    from lmcself.web.assessment import app_data
 
     with app.test_request_context():
         g.lang = code
-        assert expected in format_iso_date("2026-11-28")
+        spec = app_data()["date"]
+    fill = {
+        "d": "28",
+        "M": "11",
+        "MMMM": spec["months"][10],
+        "y": str(2026 + spec["year_offset"]),
+        "G": spec["era"],
+    }
+    written = re.sub(
+        r"'([^']*)'|G+|y+|M+|d+",
+        lambda m: m.group(1) if m.group(1) is not None else fill.get(m.group(), fill[m.group()[0]]),
+        spec["pattern"],
+    )
+    assert written == DATES[code][0]
 
 
 # "Myanmar" (the country's name) as typed on a Zawgyi keyboard, and in Unicode.

@@ -29,7 +29,8 @@ def locked() -> dict[str, str]:
     blocks = re.split(r"\n(?=[A-Za-z0-9])", text)
     unhashed = [b.split("==")[0] for b in blocks if "==" in b and "--hash=sha256:" not in b]
     assert not unhashed, f"pinned without a hash: {unhashed}"
-    assert "index-url" not in text and "find-links" not in text, "a machine's index in the lock"
+    options = [x for x in text.splitlines() if x.startswith("--")]
+    assert not options, f"a machine's index or links in the lock: {options}"
     return {canonicalize_name(name): version for name, version in pins}
 
 

@@ -46,6 +46,9 @@ def test_browser_and_server_build_the_same_plan(live_server, phone, tmp_path):
     # Every rule was exercised: gaps, cross-border sections, parts without steps, tools on steps.
     assert any(p["gaps"] for p in expected) and any(p["cross_border"] for p in expected)
     assert any(p["cross_border"] is None for p in expected)
+    # and the country's duties (warned and not) and risks
+    assert any(p["duty_warnings"] for p in expected) and any(p["duties"] for p in expected)
+    assert any(p["risks"] for p in expected) and any(not p["risks"] for p in expected)
     assert any(
         s["tools"]
         for p in expected

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import click
 from flask import current_app
 
-from lmcself.core.catalog import CHECK_EVERY_DAYS
+from lmcself.core.catalog import (
+    CHECK_EVERY_DAYS,
+    MAX_SOURCE_AGE_YEARS,
+    TRANSLATIONS_DIR,
+    translated_texts,
+)
 from lmcself.web.fonts import build_fonts
 
 
@@ -17,20 +22,39 @@ from lmcself.web.fonts import build_fonts
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Check as of this date (default: today).",
 )
-def check_catalog_command(today) -> None:
-    """List the catalog's tools last checked more than 12 months ago (exit 1 if any)."""
+@click.option(
+    "--max-age",
+    type=click.IntRange(0),
+    default=MAX_SOURCE_AGE_YEARS,
+    show_default=True,
+    help="List sources older than this many years.",
+)
+def check_catalog_command(today: datetime | None, max_age: int) -> None:
+    """The catalog's yearly review list: tools, obligations and risks with a source older than
+    --max-age years, confidence below high, a recheck mark, or no check for 12 months; and any
+    do-not-recommend service named in the translations. Exit 1 if anything is listed that is not
+    marked as pending on purpose (`recheck:` in catalog.yaml)."""
     catalog = current_app.extensions["catalog"]
     as_of = today.date() if today else date.today()
-    due = catalog.due_for_check(as_of)
-    for tool in due:
-        age = (as_of - tool.last_checked).days
-        click.echo(
-            f"{tool.country}  {tool.name:<32} last checked {tool.last_checked} ({age} days)  {tool.source}"
-        )
+    items = catalog.review(as_of, max_age)
+    for item in items:
+        mark = "pending" if item.pending else "DUE"
+        click.echo(f"{mark:<8}{item.where}  {item.name}")
+        click.echo(f"        {'; '.join(item.reasons)}")
+        if item.pending:
+            click.echo(f"        {' '.join(item.pending.split())}")
+    banned = catalog.banned_mentions(translated_texts(TRANSLATIONS_DIR))
+    for where, name, reason in banned:
+        click.echo(f"BANNED  {where} names {name!r} ({reason})")
+    due = [i for i in items if not i.pending]
+    entries = len(catalog.tools) + len(catalog.obligations) + len(catalog.risks)
     click.echo(
-        f"{len(due)} of {len(catalog.tools)} tools due for a check (older than {CHECK_EVERY_DAYS} days on {as_of})"
+        f"{len(items)} of {entries} entries to review on {as_of} (sources older than {max_age} "
+        f"years, checked over {CHECK_EVERY_DAYS} days ago, confidence below high, or marked): "
+        f"{len(items) - len(due)} pending on purpose, {len(due)} due; "
+        f"{len(banned)} banned names in translations"
     )
-    if due:
+    if due or banned:
         raise SystemExit(1)
 
 

@@ -6,6 +6,8 @@ grouped by 30, 60 and 90 days; a step gets the country's tools of the kinds that
 Every tool appears once in a plan, at the first place it helps; the rest of a part's tools follow
 the steps. The three weakest parts are the plan's focus: in full, with tools; the others list
 their steps' titles. Gap rules warn about combinations of answers (sells online, takes only cash).
+The country's obligations (tax, invoices, registration) that concern the owner are listed, those
+whose gap the answers show as warnings first; the country's risks are shown to all its owners.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lmcself.core.catalog import Catalog, CrossBorderLink, Note, Tool
+from lmcself.core.catalog import Catalog, CrossBorderLink, Note, Obligation, Risk, Tool
 from lmcself.core.instrument import HORIZONS, Action, Dimension, Gap, Instrument
 from lmcself.core.scoring import DimensionScore, Result
 
@@ -62,6 +64,10 @@ class Plan:
     gaps: tuple[GapWarning, ...]
     parts: tuple[Part, ...]
     cross_border: tuple[CrossBorderLink, ...] | None  # None: the owner does not sell abroad
+    # Duties that concern the owner: those the answers show a gap in (warnings), then the rest.
+    duty_warnings: tuple[Obligation, ...] = ()
+    duties: tuple[Obligation, ...] = ()
+    risks: tuple[Risk, ...] = ()
 
     @property
     def tools(self) -> list[Tool]:
@@ -130,7 +136,17 @@ def build_plan(
     cross_border = None
     if context.get("cross_border") in CROSS_BORDER_ANSWERS:
         cross_border = tuple(x for x in catalog.cross_border if country in x.countries)
-    return Plan(result, country, gaps, tuple(parts), cross_border)
+    concern = [o for o in catalog.obligations_for(country) if o.applies(every_answer)]
+    return Plan(
+        result,
+        country,
+        gaps,
+        tuple(parts),
+        cross_border,
+        tuple(o for o in concern if o.warns(every_answer)),
+        tuple(o for o in concern if not o.warns(every_answer)),
+        tuple(catalog.risks_for(country)),
+    )
 
 
 def regional_notes(catalog: Catalog, country: str, dimension: str) -> tuple[Note, ...]:

@@ -39,7 +39,7 @@ from lmcself.storage.workshops import definitions, is_known
 from lmcself.web.forms import LoginForm, WorkshopForm
 from lmcself.web.i18n import register_language_in_url
 from lmcself.web.pdf import render_pdf
-from lmcself.web.plan_views import qr_svg
+from lmcself.web.plan_views import format_source_date, qr_svg
 
 bp = Blueprint("staff", __name__, url_prefix="/<lang>/staff")
 register_language_in_url(bp)
@@ -232,6 +232,8 @@ def value_label(instrument, group: str, value: str) -> str:
         return gettext(option.label) if option else value
     if group == "workshop" and not value:
         return gettext("Not through a workshop")
+    if group == "month" and MONTH_RE.match(value):
+        return format_source_date(value)  # in the reader's calendar (Thai: Buddhist era)
     return value
 
 

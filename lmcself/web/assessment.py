@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.dates import get_date_format, get_era_names, get_month_names
+from babel.dates import get_era_names, get_month_names
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
     Blueprint,
@@ -34,7 +34,12 @@ from lmcself.storage.dashboard import peers
 from lmcself.storage.db import get_db
 from lmcself.storage.workshops import is_known
 from lmcself.web.forms import StartForm, questions_form, valid_answers
-from lmcself.web.i18n import best_language, register_language_in_url
+from lmcself.web.i18n import (
+    best_language,
+    date_pattern,
+    register_language_in_url,
+    year_in_calendar,
+)
 
 bp = Blueprint("assessment", __name__)
 KEY = "assessment"
@@ -225,10 +230,13 @@ def app_data() -> dict:
             "group": get_group_symbol(locale),
         },
         # Dates written as the server writes them (Babel's long format), not as the phone's ICU may.
+        # Thai years in the Buddhist era: the pattern has no era then, and year_offset is added
+        # to the year (static/app.js formatDate must add it: `String(+y + (spec.year_offset || 0))`).
         "date": {
-            "pattern": get_date_format("long", locale=locale).pattern,
+            "pattern": date_pattern("day"),
             "months": [get_month_names("wide", locale=locale)[m] for m in range(1, 13)],
             "era": get_era_names("abbreviated", locale=locale)[1],
+            "year_offset": year_in_calendar(0),
         },
         "levels": {
             lv.key: {"name": gettext(lv.name), "description": gettext(lv.description)}

@@ -103,6 +103,11 @@ def cjk_characters() -> set[str]:
         for message in read_po(f):
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             chars.update(c for s in strings if s for c in s if ord(c) >= 0x2E80)
+    from lmcself.core.catalog import load_catalog
+
+    # Services' Chinese names are in the catalog itself (`names: {zh: ...}`), not in a .po file.
+    names = (text for t in load_catalog().tools for lang, text in t.names if lang == "zh")
+    chars.update(c for text in names for c in text if ord(c) >= 0x2E80)
     return chars
 
 

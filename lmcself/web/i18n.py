@@ -3,9 +3,11 @@ their own script (the list of languages is core/locales.py)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from babel import Locale
+from babel.dates import get_date_format
 from flask import Blueprint, Flask, abort, current_app, g, request
 from flask_babel import Babel, Domain, format_date, format_decimal, format_percent, get_locale
 
@@ -61,9 +63,52 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+# Dates as each language's readers write them. Thai readers count years in the Buddhist era
+# (2026 is 2569) with no era label; Babel has no Buddhist calendar, so the year is added here.
+# Vietnamese readers write a full date "3 tháng 12 năm 2026", not CLDR's "3 tháng 12, 2026".
+YEAR_OFFSET: dict[str, int] = {"th": 543}
+DATE_PATTERNS: dict[str, dict[str, str]] = {
+    "vi": {"day": "d 'tháng' M 'năm' y", "month": "'tháng' M 'năm' y"},
+}
+_SKELETONS = {"day": "yMMMMd", "month": "yMMMM"}
+_TOKENS = re.compile(r"'[^']*'|G+\s*|y+")
+
+
+def date_pattern(kind: str = "day", locale: str | None = None) -> str:
+    """The date pattern (CLDR syntax) the locale's readers use for a day ("day", Babel's long
+    format) or a month ("month"); without an era field where the year is written in another era."""
+    code = locale or str(get_locale())
+    if kind in DATE_PATTERNS.get(code, {}):
+        return DATE_PATTERNS[code][kind]
+    babel_locale = Locale.parse(code)
+    if kind == "day":
+        pattern = get_date_format("long", locale=babel_locale).pattern
+    else:
+        pattern = babel_locale.datetime_skeletons[_SKELETONS[kind]].pattern
+    if code in YEAR_OFFSET:  # "ค.ศ." would contradict the Buddhist-era year
+        pattern = _TOKENS.sub(lambda m: "" if m.group().startswith("G") else m.group(), pattern)
+    return pattern.strip()
+
+
+def year_in_calendar(year: int, locale: str | None = None) -> int:
+    """A Gregorian year as the locale's readers count it (Thai: the Buddhist era)."""
+    return year + YEAR_OFFSET.get(locale or str(get_locale()), 0)
+
+
+def write_date(value: date, kind: str = "day") -> str:
+    """A day or a month in the page's language and calendar: every date the app prints goes
+    through here (pages, PDF, staff report, the phone's pattern data)."""
+    code = str(get_locale())
+    year = str(year_in_calendar(value.year, code))
+    pattern = _TOKENS.sub(
+        lambda m: f"'{year}'" if m.group().startswith("y") else m.group(), date_pattern(kind, code)
+    )
+    return format_date(value, pattern)
+
+
 def format_iso_date(value: date | str) -> str:
-    """A date (or an ISO date, YYYY-MM-DD) written the way the page's locale writes dates."""
-    return format_date(value if isinstance(value, date) else date.fromisoformat(value), "long")
+    """A date (or a stored ISO date, YYYY-MM-DD) written the way the page's locale writes dates."""
+    return write_date(value if isinstance(value, date) else date.fromisoformat(value))
 
 
 class Catalogs(Domain):

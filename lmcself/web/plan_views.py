@@ -11,7 +11,6 @@ from datetime import date
 from urllib.parse import urlparse
 
 import segno
-from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
@@ -26,9 +25,10 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_decimal, get_locale, gettext
-from markupsafe import Markup
+from flask_babel import format_decimal, gettext
+from markupsafe import Markup, escape
 
+from lmcself.core.catalog import Tool
 from lmcself.core.instrument import HORIZONS
 from lmcself.core.plan import (
     CROSS_BORDER_ANSWERS,
@@ -41,7 +41,13 @@ from lmcself.core.submissions import Submission
 from lmcself.storage import submissions
 from lmcself.storage.db import get_db
 from lmcself.web.forms import NAME_MAX, PlanForm, ReentryForm
-from lmcself.web.i18n import DEFAULT_LOCALE, format_iso_date, register_language_in_url
+from lmcself.web.i18n import (
+    DEFAULT_LOCALE,
+    format_iso_date,
+    register_language_in_url,
+    write_date,
+    year_in_calendar,
+)
 from lmcself.web.pdf import render_pdf
 
 bp = Blueprint("plan", __name__)
@@ -53,6 +59,29 @@ def horizon_titles() -> dict[int, str]:
         30: gettext("In the next 30 days"),
         60: gettext("Within 60 days"),
         90: gettext("Within 90 days"),
+    }
+
+
+def tool_name(tool: Tool) -> str:
+    """The name owners reading the page's language know the service by: its own name there
+    (`names`), else the translated name of a descriptive one, else the name as written."""
+    own = tool.name_in(g.get("lang", DEFAULT_LOCALE))
+    if own:
+        return own
+    return gettext(tool.name) if tool.translate_name else tool.name
+
+
+def tool_line(tool: Tool) -> Markup:
+    """ "Name: what it does" through a translatable pattern (Chinese writes a full-width colon);
+    the name stays untranslated by browsers where it is the service's own written name."""
+    shown = tool_name(tool)
+    attribute = (
+        Markup("") if shown != tool.name or tool.translate_name else Markup(' translate="no"')
+    )
+    name = Markup('<strong class="tool-name"{}>{}</strong>').format(attribute, shown)
+    return Markup(escape(gettext("%(name)s: %(text)s"))) % {
+        "name": name,
+        "text": gettext(tool.what),
     }
 
 
@@ -71,10 +100,10 @@ def format_source_date(value: str) -> str:
         return gettext("no date")
     if re.fullmatch(r"\d{4}-\d{2}", value):
         year, month = map(int, value.split("-"))
-        return format_skeleton("yMMMM", date(year, month, 1), locale=get_locale())
+        return write_date(date(year, month, 1), "month")
     if re.fullmatch(r"\d{4}", value):
-        return value
-    return format_skeleton("yMMMMd", date.fromisoformat(value), locale=get_locale())
+        return str(year_in_calendar(int(value)))
+    return write_date(date.fromisoformat(value))
 
 
 def again_url(code: str) -> str:
@@ -174,8 +203,8 @@ def plan_data() -> dict:
                 "country": t.country,
                 "kind": t.kind,
                 "dimensions": list(t.dimensions),
-                "name": gettext(t.name) if t.translate_name else t.name,
-                "translated_name": t.translate_name,
+                "name": tool_name(t),
+                "translated_name": tool_name(t) != t.name or t.translate_name,
                 "what": gettext(t.what),
                 "cost": gettext("Cost: %(text)s", text=gettext(t.cost)) if t.cost else "",
                 "bring": gettext("To sign up: %(text)s", text=gettext(t.bring)) if t.bring else "",
@@ -200,6 +229,36 @@ def plan_data() -> dict:
                 "source": source(x.source, format_source_date(x.source_date)),
             }
             for x in catalog.cross_border
+        ],
+        "obligations": [
+            {
+                "key": o.key,
+                "country": o.country,
+                "when": {k: list(v) for k, v in o.when},
+                "warn_when": {k: list(v) for k, v in o.warn_when},
+                "name": gettext(o.name),
+                "warning": gettext(o.warning) if o.warning else "",
+                "what": gettext(o.what),
+                "threshold": gettext("Threshold: %(text)s", text=gettext(o.threshold))
+                if o.threshold
+                else "",
+                "starts": gettext("In force since %(date)s", date=format_source_date(o.starts))
+                if o.starts
+                else "",
+                "todo": gettext(o.todo),
+                "source": source(o.source, format_iso_date(o.last_checked.isoformat())),
+            }
+            for o in catalog.obligations
+        ],
+        "risks": [
+            {
+                "key": r.key,
+                "country": r.country,
+                "title": gettext(r.title),
+                "text": gettext(r.text),
+                "source": source(r.source, format_iso_date(r.last_checked.isoformat())),
+            }
+            for r in catalog.risks
         ],
         "countries": {
             o.key: gettext(o.label) for o in instrument.context_question("country").options
@@ -236,6 +295,10 @@ def plan_data() -> dict:
                 "The tools named here are examples, not endorsements. Check costs and rules with the provider before you sign up."
             ),
             "pdf": gettext("Download the plan as PDF"),
+            "tool_line": gettext("%(name)s: %(text)s"),
+            "duties_title": gettext("Rules for sellers in %(country)s"),
+            "todo": gettext("What to do:"),
+            "risks_title": gettext("Risks to know in %(country)s"),
         },
     }
 
@@ -263,6 +326,9 @@ def plan_keys(plan, catalog) -> dict:
         "cross_border": None
         if plan.cross_border is None
         else ["-".join(x.countries) for x in plan.cross_border],
+        "duty_warnings": [o.key for o in plan.duty_warnings],
+        "duties": [o.key for o in plan.duties],
+        "risks": [r.key for r in plan.risks],
     }
 
 
@@ -333,6 +399,7 @@ def again(code: str):
 
 
 bp.add_app_template_global(source_link)
+bp.add_app_template_global(tool_line)
 
 
 @bp.app_template_filter("format_source_date")
