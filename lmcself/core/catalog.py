@@ -234,7 +234,7 @@ def translated_texts(directory: Path) -> list[tuple[str, str]]:
             for message in read_po(f):
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
                 where = f"{path.parent.parent.name}: {str(message.id)[:40]!r}"
-                out += [(where, text) for text in strings if text]
+                out += [(where, str(text)) for text in strings if text]
     return out
 
 
@@ -481,13 +481,18 @@ def _risk(r: DataReader, raw: Any, k: str, country: str) -> Risk:
         {"recheck"},
     )
     k = f"countries.{country}.risks.{r.ident(m['key'], f'{k}.key')}"
+    source, source_date = _source(r, m, k)
+    last_checked, confidence, recheck = _checked(r, m, k)
     return Risk(
         m["key"],
         country,
         r.text(m["title"], f"{k}.title"),
         r.text(m["text"], f"{k}.text"),
-        *_source(r, m, k),
-        *_checked(r, m, k),
+        source,
+        source_date,
+        last_checked,
+        confidence,
+        recheck,
     )
 
 

@@ -8,6 +8,7 @@ file fails at start-up with one `InstrumentError` naming the file, the key and w
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -217,7 +218,13 @@ class DataReader:
     def fail(self, key: str, problem: str) -> InstrumentError:
         return InstrumentError(self.path, key, problem)
 
-    def mapping(self, value: Any, key: str, required: set[str], optional: set[str] = frozenset()):
+    def mapping(
+        self,
+        value: Any,
+        key: str,
+        required: AbstractSet[str],
+        optional: AbstractSet[str] = frozenset(),
+    ) -> dict:
         if not isinstance(value, dict):
             raise self.fail(key, f"expected a mapping, found {type(value).__name__}")
         missing = sorted(required - value.keys())
@@ -310,7 +317,7 @@ def default_instrument() -> Instrument:
 
 def _levels(r: DataReader, raw: Any) -> tuple[Level, ...]:
     items = r.seq(raw, "levels", len(LEVEL_KEYS), len(LEVEL_KEYS))
-    levels = []
+    levels: list[Level] = []
     for i, item in enumerate(items):
         k = f"levels[{i}]"
         m = r.mapping(item, k, {"key", "min", "name", "description"})

@@ -107,7 +107,7 @@ def build_plan(
     weakest_first = sorted(result.dimensions, key=lambda s: (s.score, order[s.key]))
     parts = []
     for rank, dim_score in enumerate(weakest_first):
-        dim = instrument.dimension(dim_score.key)
+        dim = instrument.dimensions[order[dim_score.key]]
         focus = rank < FOCUS_PARTS
         actions: list[Action] = []
         for q in dim.questions:
