@@ -90,8 +90,9 @@ def source_host(url: str) -> str:
 
 
 def source_link(url: str) -> Markup:
-    """A source as a link named by its site (the full address is in the link, and in the PDF)."""
-    return Markup('<a href="{}">{}</a>').format(url, source_host(url))
+    """A source as a link named by its site, which no language translates (the full address is
+    in the link, and in the PDF)."""
+    return Markup('<a href="{}" translate="no">{}</a>').format(url, source_host(url))
 
 
 def format_source_date(value: str) -> str:
