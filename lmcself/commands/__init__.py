@@ -18,7 +18,12 @@ from lmcself.commands.database import datasette_metadata_command, init_db_comman
 from lmcself.commands.maintenance import build_fonts_command, check_catalog_command
 from lmcself.commands.plans import pdf_command
 from lmcself.commands.serve import serve_command
-from lmcself.commands.staff import add_user_command, export_command
+from lmcself.commands.staff import (
+    add_user_command,
+    end_sessions_command,
+    export_command,
+    set_password_command,
+)
 
 COMMANDS = (
     init_db_command,
@@ -32,6 +37,8 @@ COMMANDS = (
     push_command,
     export_command,
     add_user_command,
+    set_password_command,
+    end_sessions_command,
     datasette_metadata_command,
 )
 

@@ -188,12 +188,24 @@ def _add_facts(db: sqlite_utils.Database) -> None:
         db["facts"].create_index([column])
 
 
+def _add_sign_in_security(db: sqlite_utils.Database) -> None:
+    """Sessions that can be ended (a per-user epoch), and sign-in tries counted under a keyed
+    hash of the name instead of the name typed (the old table kept what was typed: dropped)."""
+    db["users"].add_column("session_epoch", int, not_null_default=0)
+    db["login_failures"].drop(ignore=True)
+    db["login_attempts"].create(
+        {"key": str, "failures": int, "last_at": float}, pk="key", not_null={"failures", "last_at"}
+    )
+    db["login_attempts"].create_index(["last_at"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_submissions", _create_submissions),
     ("0002_reentry", _add_reentry),
     ("0003_push", _add_push),
     ("0004_staff", _add_staff),
     ("0005_facts", _add_facts),
+    ("0006_sign_in_security", _add_sign_in_security),
 ]
 
 

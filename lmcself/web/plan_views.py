@@ -43,6 +43,7 @@ from lmcself.storage.db import find_by_reentry, get_db, get_submission
 from lmcself.web.forms import NAME_MAX, PlanForm, ReentryForm
 from lmcself.web.i18n import DEFAULT_LOCALE, format_iso_date, register_language_in_url
 from lmcself.web.pdf import render_pdf
+from lmcself.web.security import public_base
 
 bp = Blueprint("plan", __name__)
 register_language_in_url(bp)
@@ -78,8 +79,7 @@ def format_source_date(value: str) -> str:
 
 
 def again_url(code: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return base.rstrip("/") + url_for("plan.again", code=code)
+    return public_base() + url_for("plan.again", code=code)
 
 
 def qr_svg(url: str) -> str:
