@@ -262,7 +262,7 @@ def test_the_one_page_app(live_server, phone, code):
     page.goto(f"{live_server.url}/{code}/")
     page.locator("#consent").check()
     page.locator("form button[type=submit]").click()
-    page.wait_for_url(f"**/{code}/app?consent=1")
+    page.wait_for_url(f"**/{code}/app")
     page.wait_for_selector("section[data-step='0']:not([hidden])")
     check_page(page, code, "11-app-context")
     for q in instrument.context:

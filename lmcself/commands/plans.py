@@ -7,6 +7,7 @@ and carries a QR code to the address given by --base-url (or PUBLIC_URL).
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app, g
@@ -16,6 +17,7 @@ from lmcself.core.plan import reentry_code
 from lmcself.storage.db import get_db, get_submission
 from lmcself.web.i18n import DEFAULT_LOCALE, LOCALES
 from lmcself.web.plan_views import plan_pdf
+from lmcself.web.security import trust_host
 
 URL_CODE = {locale: code for code, locale in LOCALES.items()}
 
@@ -58,6 +60,7 @@ def pdf_command(submission_ids, workshop, out_dir: Path, base_url, lang) -> None
             raise click.ClickException(f"no submission with id {submission_id!r}; nothing written")
         records.append(record)
     base = (base_url or current_app.config.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/")
+    trust_host(current_app, urlsplit(base).hostname or "")  # given by the operator, not a request
     out_dir.mkdir(parents=True, exist_ok=True)
     with click.progressbar(records, label="Rendering plans", show_pos=True) as bar:
         for record in bar:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from urllib.parse import urlsplit
 
 import click
 import segno
@@ -13,6 +14,7 @@ from flask.cli import with_appcontext
 from lmcself.commands.server import Server, lan_urls, server_options
 from lmcself.core.submissions import normalize_workshop
 from lmcself.storage.db import init_db
+from lmcself.web.security import trust_host
 
 
 def join_qr(url: str) -> str:
@@ -53,6 +55,11 @@ def default_workers() -> int:
 @click.option(
     "--workshop", help="A workshop code: print its join link and a QR code to scan from the screen."
 )
+@click.option(
+    "--public-url",
+    help="The address phones open when it is a name (https://check.example.org): printed in "
+    "links and QR codes, and trusted as a Host (default: PUBLIC_URL, or this machine's addresses).",
+)
 @with_appcontext
 def serve_command(
     host: str,
@@ -62,6 +69,7 @@ def serve_command(
     cert: str | None,
     key: str | None,
     workshop: str | None,
+    public_url: str | None,
 ) -> None:
     """Serve the app with a production server and print the addresses phones can open."""
     if bool(cert) != bool(key):
@@ -72,6 +80,16 @@ def serve_command(
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     # Staff sessions: over HTTPS the cookie is never sent in clear.
     app.config["SESSION_COOKIE_SECURE"] = bool(cert)
+    if public_url:
+        if not urlsplit(public_url).hostname or urlsplit(public_url).scheme not in (
+            "http",
+            "https",
+        ):
+            raise click.BadParameter(
+                f"{public_url!r} is not an http(s) address", param_hint="--public-url"
+            )
+        app.config["PUBLIC_URL"] = public_url.rstrip("/")
+        trust_host(app, urlsplit(public_url).hostname or "")
     for name in init_db():
         click.echo(f"applied migration {name}")
     scheme = "https" if cert else "http"

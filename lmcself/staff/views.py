@@ -262,7 +262,8 @@ def value_label(instrument, group: str, value: str) -> str:
     return value
 
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# Years 1970 to 2999: the period before a report's (its comparison) must be a real month too.
+MONTH_RE = re.compile(r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$")
 
 
 def report_request() -> tuple[Period, str | None, list[str]]:

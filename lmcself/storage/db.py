@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -56,6 +57,10 @@ class SubmissionConflict(Exception):
 
 
 def connect(path: str) -> sqlite_utils.Database:
+    if path != ":memory:" and not os.path.exists(path):
+        # Created for its owner only: it holds password hashes. SQLite gives the -wal and -shm
+        # files the same mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     db = sqlite_utils.Database(path)
     # Several server workers write to one file: wait for a lock instead of failing at once.
     db.execute("PRAGMA busy_timeout = 5000")
@@ -298,7 +303,10 @@ def find_by_reentry(db: sqlite_utils.Database, code: str) -> dict | None:
 
 
 def init_db() -> list[str]:
-    db = connect(current_app.config["DATABASE"])
+    path = current_app.config["DATABASE"]
+    db = connect(path)
+    if path != ":memory:" and os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)  # a database made before files were closed to others
     try:
         return migrate(db)
     finally:

@@ -124,6 +124,16 @@ class MachineHosts:
         return host in list(iter(self))
 
 
+def trust_host(app: Flask, host: str) -> None:
+    """Believe one more Host (an address given on the command line)."""
+    trusted = app.config.get("TRUSTED_HOSTS")
+    if isinstance(trusted, MachineHosts):
+        trusted.extra.append(host.lower())
+        trusted._read_at = 0.0
+    elif trusted is not None and host not in trusted:
+        app.config["TRUSTED_HOSTS"] = [*trusted, host]
+
+
 def public_base() -> str:
     """The address printed in links and QR codes: PUBLIC_URL, else the (trusted) request host."""
     return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
