@@ -3,6 +3,7 @@ their owner, inputs that once gave a server error."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -199,3 +200,34 @@ def test_a_next_with_a_newline_signs_in_and_goes_home(client, trainer):
 def test_report_months_at_the_ends_of_the_calendar(client, staff_member, query):
     sign_in(client, name=staff_member)
     assert client.get(f"/en/staff/report?{query}").status_code == 200
+
+
+def test_no_ip_address_in_the_servers_log(own_server, instrument):
+    import json
+    import socket
+    import urllib.request
+
+    from lmcself.commands.server import ADDRESS_RE
+
+    for raw in (b"GARBAGE\r\n\r\n", b"GET / HTTP/1.1\r\nHost: \x00bad\r\n\r\n", b"\x16\x03\x01"):
+        with socket.create_connection(("127.0.0.1", own_server.port), timeout=5) as s:
+            s.sendall(raw)
+            s.shutdown(socket.SHUT_WR)
+            with contextlib.suppress(TimeoutError):
+                s.recv(1000)
+    for path in ("/en/", "/nope", "/en/staff/login"):
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(own_server.url + path, timeout=5).read()
+    request = urllib.request.Request(
+        own_server.url + "/api/v1/submissions",
+        data=json.dumps({"locale": []}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with contextlib.suppress(OSError):
+        urllib.request.urlopen(request, timeout=5)
+    own_server.stop()
+    log = own_server.log.read_text(errors="replace")
+    served = log.split("Press Ctrl+C to stop.", 1)[1]  # after the banner with the addresses
+    assert "Invalid request" in served  # the garbage was logged...
+    assert not ADDRESS_RE.search(served.replace(f":{own_server.port}", "")), served  # ...no IP
+    assert "127.0.0.1" not in served
