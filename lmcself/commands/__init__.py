@@ -14,7 +14,12 @@ from lmcself.commands.central import (
     import_command,
     push_command,
 )
-from lmcself.commands.database import datasette_metadata_command, init_db_command
+from lmcself.commands.database import (
+    backup_command,
+    datasette_metadata_command,
+    init_db_command,
+    restore_command,
+)
 from lmcself.commands.maintenance import build_fonts_command, check_catalog_command
 from lmcself.commands.plans import pdf_command
 from lmcself.commands.serve import serve_command
@@ -40,6 +45,8 @@ COMMANDS = (
     set_password_command,
     end_sessions_command,
     datasette_metadata_command,
+    backup_command,
+    restore_command,
 )
 
 

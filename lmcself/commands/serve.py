@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
@@ -13,6 +14,7 @@ from flask.cli import with_appcontext
 
 from lmcself.commands.server import Server, lan_urls, server_options
 from lmcself.core.submissions import normalize_workshop
+from lmcself.storage.backup import BackupError, serving
 from lmcself.storage.db import init_db
 from lmcself.web.security import trust_host
 
@@ -102,4 +104,10 @@ def serve_command(
     click.echo(f"Participants scan this to {'join ' + code if code else 'start'} ({join}):")
     click.echo(join_qr(join))
     click.echo("Press Ctrl+C to stop.")
-    Server(app, server_options(host, port, workers, threads, cert, key)).run()
+    try:
+        with serving(
+            Path(app.config["DATABASE"])
+        ):  # `lmcself restore` waits for the server to stop
+            Server(app, server_options(host, port, workers, threads, cert, key)).run()
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
