@@ -28,7 +28,10 @@ def test_facts_mirror_every_stored_submission_and_the_backfill(tmp_path, monkeyp
         for record in POOL[:5]:
             old.conn.execute(db_module.INSERT_ROW, db_module.submission_row(record))
     monkeypatch.undo()
-    assert migrate(old) == ["0005_facts"]  # rows stored before the table are copied in
+    assert migrate(old) == [
+        "0005_facts",
+        "0006_sign_in_security",
+    ]  # rows stored before the table are copied in
     for record in POOL[5:10]:
         insert_submission(old, record)  # and new ones with their submission
     for record in POOL[:10]:
