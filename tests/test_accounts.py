@@ -253,3 +253,50 @@ def test_cookies_are_secure_over_https_and_keep_samesite(client, trainer):
     assert cookies and all("Secure" in c and "SameSite=Lax" in c for c in cookies), cookies
     plain = sign_in(client)
     assert all("Secure" not in c for c in plain.headers.getlist("Set-Cookie"))
+
+
+def test_forty_parallel_sign_ins_against_the_live_server(own_server):
+    """Two server processes: the count is kept in the database, not in one process's memory.
+    Every wrong password checked is a 401; every try held up before the check, a 429."""
+    import http.cookiejar
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from lmcself.storage.db import connect, migrate
+
+    database = connect(str(own_server.database))
+    migrate(database)
+    add_user(database, "sokha", PASSWORD, "trainer")
+    database.close()
+    url = own_server.url + "/en/staff/login"
+    openers, bodies = [], []
+    for i in range(40):
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        token = csrf_token(opener.open(url, timeout=10).read().decode())
+        openers.append(opener)
+        bodies.append(
+            urllib.parse.urlencode(
+                {"name": "sokha", "password": f"guess number {i:02d}", "csrf_token": token}
+            ).encode()
+        )
+    barrier = threading.Barrier(40)
+    statuses = [0] * 40
+
+    def go(i: int) -> None:
+        barrier.wait()
+        try:
+            statuses[i] = openers[i].open(url, data=bodies[i], timeout=30).status
+        except urllib.error.HTTPError as exc:
+            statuses[i] = exc.code
+            exc.close()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(401) <= PER_NAME.free, statuses
+    assert statuses.count(401) + statuses.count(429) == 40, statuses
