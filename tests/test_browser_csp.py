@@ -53,7 +53,11 @@ def test_no_csp_violation_on_any_page(live_server, browser, code, csp_data):
     console: list[str] = []
     page.on(
         "console",
-        lambda m: console.append(m.text) if "Content Security Policy" in m.text else None,
+        lambda m: (
+            console.append(m.text)
+            if "Content Security Policy" in m.text or "Permissions-Policy" in m.text
+            else None
+        ),
     )
     seen: dict[str, list[str]] = {}
 

@@ -35,7 +35,6 @@ PERMISSIONS_POLICY = ", ".join(
         "payment",
         "usb",
         "serial",
-        "bluetooth",
         "midi",
         "magnetometer",
         "gyroscope",
