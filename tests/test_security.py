@@ -231,3 +231,22 @@ def test_no_ip_address_in_the_servers_log(own_server, instrument):
     assert "Invalid request" in served  # the garbage was logged...
     assert not ADDRESS_RE.search(served.replace(f":{own_server.port}", "")), served  # ...no IP
     assert "127.0.0.1" not in served
+
+
+def test_serve_trusts_its_public_url_and_refuses_a_bad_one(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from lmcself.commands import main
+
+    monkeypatch.setenv("LMCSELF_DATABASE", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("LMCSELF_SECRET_KEY", "x")
+    served = []
+    monkeypatch.setattr("lmcself.commands.serve.Server.run", lambda self: served.append(self))
+    result = CliRunner().invoke(main, ["serve", "--public-url", "https://check.example.org/"])
+    assert result.exit_code == 0, result.output
+    app = served[0].application
+    client = app.test_client()
+    assert client.get("/en/", headers={"Host": "check.example.org"}).status_code == 200
+    assert client.get("/en/", headers={"Host": "evil.example.org"}).status_code == 400
+    bad = CliRunner().invoke(main, ["serve", "--public-url", "check.example.org"])
+    assert bad.exit_code == 2 and "not an http(s) address" in bad.output
