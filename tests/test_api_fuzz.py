@@ -191,11 +191,6 @@ def test_fuzzing_the_instrument_and_document_gives_no_server_error(fuzz_app, api
         assert fuzz(api_schema, path, "GET", examples=50) == []
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="payload validation inside submit() and receive_batch() is being rewritten by the "
-    "lead (a typed Submission in core/submissions.py); e.g. {'locale': []} and {'workshop': 5}",
-)
 @pytest.mark.parametrize("operation", ["/api/v1/submissions", "/api/v1/batches"])
 def test_fuzzing_the_api_gives_no_server_error(fuzz_app, api_schema, operation):
     token = fuzz_app.config["FUZZ_TOKEN"] if operation.endswith("batches") else None
