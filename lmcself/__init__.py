@@ -14,7 +14,7 @@ from lmcself.core.catalog import DEFAULT_PATH as CATALOG_PATH
 from lmcself.core.catalog import load_catalog
 from lmcself.core.instrument import DEFAULT_PATH, default_instrument, load_instrument
 from lmcself.storage import db
-from lmcself.web import i18n
+from lmcself.web import i18n, security
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.config.from_mapping(
         SECRET_KEY=None,
-        DATABASE=os.path.join(app.instance_path, "lmcself.storage.db"),
+        DATABASE=os.path.join(app.instance_path, "lmcself.db"),
         INSTRUMENT_PATH=None,
         CATALOG_PATH=None,
         # The address printed on plans (re-entry QR code); by default the one the request came to.
@@ -39,6 +39,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         # An owner may pause for hours between pages; the token is tied to the session anyway.
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
+        # A staff sign-in lasts this long (staff/accounts.py); owners' sessions are not affected.
+        STAFF_SESSION_HOURS=8,
+        # Hosts believed in the Host header; None: this machine's addresses and PUBLIC_URL's host
+        # (web/security.py). TRUSTED_HOSTS_EXTRA adds names to that default.
+        TRUSTED_HOSTS=None,
+        TRUSTED_HOSTS_EXTRA=[],
+        # Behind a reverse proxy: how many proxies' X-Forwarded-Proto/-Host to believe (0: none).
+        PROXY_FIX_HOPS=0,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=256 * 1024,
         # Phones on 3G: compress every text response; static URLs carry a version, cache them long.
@@ -78,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)
+    security.init_app(app)
 
     from lmcself import commands as cli
     from lmcself.staff import imports  # noqa: F401  (its page joins the staff blueprint)

@@ -545,12 +545,18 @@
       window.addEventListener("lmcself-no-precache", function () { loadPlanData(); });
     }
 
+    /* Consent given on the landing page travels in this tab's storage, never in the address:
+       a link cannot tick it for the owner. */
+    var consented = false;
+    try {
+      consented = sessionStorage.getItem("lmcself-consent") === "1";
+      sessionStorage.removeItem("lmcself-consent");
+    } catch (e) { /* storage off: the owner ticks the box here */ }
     store.get("current").then(function (saved) {
       state = saved || null;
-      var params = new URLSearchParams(location.search);
       if (state) {
         show(Math.min(typeof state.step === "number" ? state.step : firstOpenStep(), lastStep));
-      } else if (params.get("consent") === "1") {
+      } else if (consented) {
         document.getElementById("consent").checked = true;
         sectionOf("start").querySelector('[data-action="start"]').click();
       } else {
@@ -571,8 +577,9 @@
       if (!consent || !consent.checked) return; /* let the server say what is missing */
       event.preventDefault();
       var workshop = startForm.querySelector("input[name=workshop]");
-      var url = startForm.getAttribute("data-app-url") + "?consent=1";
-      if (workshop && workshop.value) url += "&w=" + encodeURIComponent(workshop.value);
+      try { sessionStorage.setItem("lmcself-consent", "1"); } catch (e) { /* ticked again there */ }
+      var url = startForm.getAttribute("data-app-url");
+      if (workshop && workshop.value) url += "?w=" + encodeURIComponent(workshop.value);
       location.href = url;
     });
   }

@@ -294,6 +294,8 @@ class LiveServer:
             **os.environ,
             "LMCSELF_DATABASE": str(self.database),
             "LMCSELF_SECRET_KEY": "live-test",
+            # The LAN name test_offline maps to loopback, trusted as a trainer would configure it.
+            "LMCSELF_TRUSTED_HOSTS_EXTRA": '["workshop.lan"]',
         }
         lmcself = shutil.which("lmcself", path=str(Path(sys.executable).parent)) or "lmcself"
         with self.log.open("a") as log:

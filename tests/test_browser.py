@@ -262,7 +262,7 @@ def test_the_one_page_app(live_server, phone, code):
     page.goto(f"{live_server.url}/{code}/")
     page.locator("#consent").check()
     page.locator("form button[type=submit]").click()
-    page.wait_for_url(f"**/{code}/app?consent=1")
+    page.wait_for_url(f"**/{code}/app")
     page.wait_for_selector("section[data-step='0']:not([hidden])")
     check_page(page, code, "11-app-context")
     for q in instrument.context:
@@ -282,7 +282,9 @@ def test_the_one_page_app(live_server, phone, code):
             page.evaluate(STATUS_LOG)
         page.locator(section + " button[type=submit]").click()
     page.wait_for_selector("#result:not([hidden])")
-    page.wait_for_function("document.querySelector('#result .sync').dataset.status === 'sent'")
+    page.wait_for_function(
+        "() => document.querySelector('#result .sync').dataset.status === 'sent'"
+    )
     # Online, the owner never reads "no connection": saved on the phone, then sending, then sent.
     statuses = page.evaluate("window.statusLog")
     assert statuses[0] == "saved" and statuses[-1] == "sent" and "waiting" not in statuses, statuses

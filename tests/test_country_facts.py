@@ -22,6 +22,7 @@ from lmcself.storage.submissions import insert
 from lmcself.web.i18n import LOCALES
 from lmcself.web.pdf import ZWSP, render_pdf
 from lmcself.web.plan_views import render_plan, tool_name
+from lmcself.web.security import trust_host
 
 from .conftest import context_answers, make_submission, top_answers
 
@@ -140,6 +141,7 @@ def test_the_plan_page_and_pdf_name_services_as_owners_know_them(
     assert named and all(script_letters(n, lang) for n in named), named
     local = {t.name_in(lang) for t in catalog.tools_for(country)} - {None}
     assert local & set(named)
+    trust_host(app, "check.example.org")  # the plans' address, as PUBLIC_URL would make it
     with app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
         g.lang = lang
         pdf = render_pdf(render_plan(record, None, pdf=True), lang)
@@ -170,6 +172,7 @@ def test_the_plan_page_and_pdf_write_dates_in_the_readers_calendar(
     page = client.get(f"/{lang}/plan/{record.id}").text
     assert DAY[lang] in page
     assert "ค.ศ." not in page
+    trust_host(app, "check.example.org")  # the plans' address, as PUBLIC_URL would make it
     with app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
         g.lang = lang
         html = render_plan(record, None, pdf=True)

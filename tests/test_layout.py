@@ -80,3 +80,12 @@ def test_the_readmes_map_lists_every_module_and_no_other():
         f"in the tree, not the README: {sorted(actual - named)}; "
         f"in the README, not the tree: {sorted(named - actual)}"
     )
+
+
+def test_the_database_is_where_the_readme_says(tmp_path):
+    """`instance/lmcself.db` by default (a module path must never leak into a file name)."""
+    from lmcself import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x"})
+    assert app.config["DATABASE"] == str(Path(app.instance_path) / "lmcself.db")
+    assert "instance/lmcself.db" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -104,7 +104,7 @@ def test_reload_answer_and_score_offline_then_send_once(own_server, browser):
     asked = []
     page.on("request", lambda request: asked.append(request.url))
     page.goto(own_server.url + "/en/app")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_function(PRECACHED)
     # The plan's data comes once, with the service worker's precache, not also with the page.
     assert not [url for url in asked if "plan-data" in url]
@@ -189,7 +189,7 @@ def test_the_app_is_installable(live_server, playwright, tmp_path):
     )
     page = context.new_page()
     page.goto(live_server.url + "/en/app")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     cdp = context.new_cdp_session(page)
     assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     manifest = cdp.send("Page.getAppManifest")

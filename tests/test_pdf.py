@@ -24,6 +24,7 @@ from lmcself.web.forms import clean_name
 from lmcself.web.i18n import LOCALES
 from lmcself.web.pdf import ZWSP, RefusedURL, break_points, own_asset, render_document
 from lmcself.web.plan_views import render_plan
+from lmcself.web.security import trust_host
 
 from .conftest import csrf_token, make_submission, submission_of
 
@@ -58,6 +59,7 @@ def typical_record(instrument, lang: str, seed: int = 4) -> dict:
 def rendered(app, lang: str):
     """(html, laid-out document, PDF bytes) of the typical plan in lang: rendered once."""
     record = typical_record(app.extensions["instrument"], lang)
+    trust_host(app, "check.example.org")  # the plans' address, as PUBLIC_URL would make it
     with app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
         g.lang = lang
         html = render_plan(record, None, pdf=True, business_name="Sokha & <Sons>")

@@ -41,10 +41,10 @@ def test_sign_in_and_out(app, client, trainer):
     assert client.get("/en/staff/").status_code == 302
 
 
-def test_passwords_are_kept_only_as_scrypt_hashes(app, trainer):
+def test_passwords_are_kept_only_as_argon2id_hashes(app, trainer):
     with app.app_context():
         stored = get_db().execute("SELECT password_hash FROM users").fetchone()[0]
-    assert stored.startswith("scrypt:") and PASSWORD not in stored
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
     with app.app_context(), pytest.raises(ValueError):
         add_user(get_db(), "short", "12345", "staff")
 

@@ -14,11 +14,21 @@ from lmcself.commands.central import (
     import_command,
     push_command,
 )
-from lmcself.commands.database import datasette_metadata_command, init_db_command
+from lmcself.commands.database import (
+    backup_command,
+    datasette_metadata_command,
+    init_db_command,
+    restore_command,
+)
 from lmcself.commands.maintenance import build_fonts_command, check_catalog_command
 from lmcself.commands.plans import pdf_command
 from lmcself.commands.serve import serve_command
-from lmcself.commands.staff import add_user_command, export_command
+from lmcself.commands.staff import (
+    add_user_command,
+    end_sessions_command,
+    export_command,
+    set_password_command,
+)
 
 COMMANDS = (
     init_db_command,
@@ -32,7 +42,11 @@ COMMANDS = (
     push_command,
     export_command,
     add_user_command,
+    set_password_command,
+    end_sessions_command,
     datasette_metadata_command,
+    backup_command,
+    restore_command,
 )
 
 

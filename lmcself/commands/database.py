@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from lmcself.storage.backup import BackupError, backup, restore
 from lmcself.storage.datasette import metadata
 from lmcself.storage.db import init_db
 
@@ -38,3 +39,34 @@ def datasette_metadata_command(out: Path) -> None:
     database = Path(current_app.config["DATABASE"])
     out.write_text(json.dumps(metadata(database), indent=1), encoding="utf-8")
     click.echo(f"datasette {database} --metadata {out}")
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(out: Path) -> None:
+    """Copy the database to FILE while the server runs (a consistent copy, readable only by you)."""
+    database = Path(current_app.config["DATABASE"])
+    try:
+        count = backup(database, out)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{out}: backup of {database} with {count} submissions")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@with_appcontext
+def restore_command(source: Path, yes: bool) -> None:
+    """Check a backup FILE and put it in place of the database (the old one is kept as .bak);
+    refused while `lmcself serve` runs on the database."""
+    database = Path(current_app.config["DATABASE"])
+    if not yes:
+        click.confirm(f"Replace {database} with {source}?", abort=True)
+    try:
+        count = restore(source, database)
+    except BackupError as exc:
+        raise click.ClickException(f"{exc}; nothing changed") from exc
+    kept = f" (the one replaced is {database}.bak)" if Path(f"{database}.bak").exists() else ""
+    click.echo(f"{database}: restored from {source}, {count} submissions{kept}")

@@ -7,6 +7,7 @@ and carries a QR code to the address given by --base-url (or PUBLIC_URL).
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app, g
@@ -17,6 +18,7 @@ from lmcself.core.submissions import normalize_workshop
 from lmcself.storage import submissions
 from lmcself.storage.db import get_db
 from lmcself.web.plan_views import plan_pdf
+from lmcself.web.security import trust_host
 
 
 @click.command("pdf")
@@ -53,6 +55,7 @@ def pdf_command(submission_ids, workshop, out_dir: Path, base_url, lang) -> None
     if not records:
         raise click.UsageError("give submission ids or --workshop CODE")
     base = (base_url or current_app.config.get("PUBLIC_URL") or "http://localhost:8000").rstrip("/")
+    trust_host(current_app, urlsplit(base).hostname or "")  # given by the operator, not a request
     out_dir.mkdir(parents=True, exist_ok=True)
     with click.progressbar(records, label="Rendering plans", show_pos=True) as bar:
         for record in bar:

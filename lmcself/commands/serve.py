@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import segno
@@ -12,7 +14,9 @@ from flask.cli import with_appcontext
 
 from lmcself.commands.server import Server, lan_urls, server_options
 from lmcself.core.submissions import normalize_workshop
+from lmcself.storage.backup import BackupError, serving
 from lmcself.storage.db import init_db
+from lmcself.web.security import trust_host
 
 
 def join_qr(url: str) -> str:
@@ -53,6 +57,11 @@ def default_workers() -> int:
 @click.option(
     "--workshop", help="A workshop code: print its join link and a QR code to scan from the screen."
 )
+@click.option(
+    "--public-url",
+    help="The address phones open when it is a name (https://check.example.org): printed in "
+    "links and QR codes, and trusted as a Host (default: PUBLIC_URL, or this machine's addresses).",
+)
 @with_appcontext
 def serve_command(
     host: str,
@@ -62,6 +71,7 @@ def serve_command(
     cert: str | None,
     key: str | None,
     workshop: str | None,
+    public_url: str | None,
 ) -> None:
     """Serve the app with a production server and print the addresses phones can open."""
     if bool(cert) != bool(key):
@@ -72,6 +82,16 @@ def serve_command(
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     # Staff sessions: over HTTPS the cookie is never sent in clear.
     app.config["SESSION_COOKIE_SECURE"] = bool(cert)
+    if public_url:
+        if not urlsplit(public_url).hostname or urlsplit(public_url).scheme not in (
+            "http",
+            "https",
+        ):
+            raise click.BadParameter(
+                f"{public_url!r} is not an http(s) address", param_hint="--public-url"
+            )
+        app.config["PUBLIC_URL"] = public_url.rstrip("/")
+        trust_host(app, urlsplit(public_url).hostname or "")
     for name in init_db():
         click.echo(f"applied migration {name}")
     scheme = "https" if cert else "http"
@@ -84,4 +104,10 @@ def serve_command(
     click.echo(f"Participants scan this to {'join ' + code if code else 'start'} ({join}):")
     click.echo(join_qr(join))
     click.echo("Press Ctrl+C to stop.")
-    Server(app, server_options(host, port, workers, threads, cert, key)).run()
+    try:
+        with serving(
+            Path(app.config["DATABASE"])
+        ):  # `lmcself restore` waits for the server to stop
+            Server(app, server_options(host, port, workers, threads, cert, key)).run()
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -3,11 +3,51 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 
 import psutil
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+# IPv4, and IPv6 with three colons or more or a "::" (a time of day such as 16:00:22 is left).
+ADDRESS_RE = re.compile(
+    r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"
+    r"|(?<![\w:])(?:[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){3,7}"
+    r"|[0-9A-Fa-f]{0,4}::[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4})?)(?![\w:])"
+)
+
+
+class PrivateLogger(Logger):
+    """gunicorn's error log without client addresses ("Invalid request from ip=..."): the
+    README promises that no IP address is kept."""
+
+    @staticmethod
+    def _scrub(msg: object, args: tuple) -> str:
+        text = str(msg) % args if args else str(msg)
+        return ADDRESS_RE.sub("[address]", text)
+
+    def critical(self, msg: object, *args: object, **kwargs: object) -> None:
+        super().critical(self._scrub(msg, args), **kwargs)
+
+    def error(self, msg: object, *args: object, **kwargs: object) -> None:
+        super().error(self._scrub(msg, args), **kwargs)
+
+    def warning(self, msg: object, *args: object, **kwargs: object) -> None:
+        super().warning(self._scrub(msg, args), **kwargs)
+
+    def info(self, msg: object, *args: object, **kwargs: object) -> None:
+        super().info(self._scrub(msg, args), **kwargs)
+
+    def debug(self, msg: object, *args: object, **kwargs: object) -> None:
+        super().debug(self._scrub(msg, args), **kwargs)
+
+    def exception(self, msg: object, *args: object, **kwargs: object) -> None:
+        super().exception(self._scrub(msg, args), **kwargs)
+
+    def log(self, lvl: int, msg: object, *args: object, **kwargs: object) -> None:
+        super().log(lvl, self._scrub(msg, args), **kwargs)
 
 
 def lan_urls(port: int, host: str = "0.0.0.0", scheme: str = "http") -> list[str]:
@@ -56,6 +96,7 @@ def server_options(
         # No access log: it would hold the participants' IP addresses.
         "accesslog": None,
         "errorlog": "-",
+        "logger_class": "lmcself.commands.server.PrivateLogger",
         "loglevel": "warning",
         "keepalive": 5,
         "timeout": 60,

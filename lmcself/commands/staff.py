@@ -8,7 +8,7 @@ import click
 from flask import current_app, g
 from flask.cli import with_appcontext
 
-from lmcself.staff.accounts import ROLES, add_user
+from lmcself.staff.accounts import ROLES, add_user, end_sessions, set_password
 from lmcself.staff.export import FORMATS, KINDS, build_export
 from lmcself.storage.aggregate import GROUPINGS
 from lmcself.storage.db import get_db, init_db
@@ -31,6 +31,33 @@ def add_user_command(name: str, role: str, password: str) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{role} {name} can now sign in at /<lang>/staff/")
+
+
+@click.command("set-password")
+@click.argument("name")
+@click.password_option(help="Asked for when not given (typed twice, not shown).")
+@with_appcontext
+def set_password_command(name: str, password: str) -> None:
+    """Give a staff account a new password; every session of that account ends."""
+    init_db()
+    try:
+        set_password(get_db(), name, password)
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from exc
+    click.echo(f"new password set for {name}; every session of {name} has ended")
+
+
+@click.command("end-sessions")
+@click.argument("name")
+@with_appcontext
+def end_sessions_command(name: str) -> None:
+    """Sign a staff account out everywhere (a lost laptop, a copied cookie)."""
+    init_db()
+    try:
+        end_sessions(get_db(), name)
+    except LookupError as exc:
+        raise click.ClickException(str(exc).strip("'\"")) from exc
+    click.echo(f"every session of {name} has ended")
 
 
 @click.command("export")

@@ -24,22 +24,26 @@ from flask_babel import gettext
 
 from lmcself.core.suppress import DEFAULT_K
 from lmcself.staff.accounts import (
-    check_login,
+    DEVICE_COOKIE,
+    DEVICE_DAYS,
     current_user,
+    end_sessions,
     login_required,
+    sign_in,
     staff_required,
-    wait_seconds,
+    start_session,
 )
 from lmcself.staff.export import FORMATS, KINDS, build_export
 from lmcself.staff.report import Period, situation_report
 from lmcself.storage.aggregate import GROUPINGS, stored_records, summarize
 from lmcself.storage.dashboard import FILTERS, GROUPS, dashboard, gives_away, months, workshop_codes
 from lmcself.storage.db import get_db
-from lmcself.storage.workshops import definitions, is_known
+from lmcself.storage.workshops import created_by, definitions, is_known, listing
 from lmcself.web.forms import LoginForm, WorkshopForm
 from lmcself.web.i18n import register_language_in_url
 from lmcself.web.pdf import render_pdf
 from lmcself.web.plan_views import format_source_date, qr_svg
+from lmcself.web.security import public_base
 
 bp = Blueprint("staff", __name__, url_prefix="/<lang>/staff")
 register_language_in_url(bp)
@@ -54,11 +58,13 @@ def private(response):
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site, never another site (an open redirect)."""
+    """Only a path on this site, never another site (an open redirect), nor a header break."""
     if (
         target
         and target.startswith("/")
         and not target.startswith("//")
+        # Browsers read a backslash as a slash ("/\\evil.org"); control characters break headers.
+        and not any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in target)
         and not urlparse(target).netloc
     ):
         return target
@@ -70,34 +76,50 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        db = get_db()
-        wait = wait_seconds(db, form.name.data)
-        if wait:
+        attempt = sign_in(get_db(), form.name.data, form.password.data)
+        if attempt.wait:
             form.password.errors.append(
-                gettext("Too many failed sign-ins. Please try again in %(num)d seconds.", num=wait)
+                gettext(
+                    "Too many failed sign-ins. Please try again in %(num)d seconds.",
+                    num=attempt.wait,
+                )
             )
             status = 429
+        elif attempt.user:
+            start_session(attempt.user)
+            response = redirect(safe_next(request.args.get("next")))
+            if attempt.device_cookie:
+                # This browser's tries are not held up by an attack on the name (accounts.py).
+                response.set_cookie(
+                    DEVICE_COOKIE,
+                    attempt.device_cookie,
+                    max_age=DEVICE_DAYS * 24 * 3600,
+                    path="/",
+                    secure=request.is_secure,
+                    httponly=True,
+                    samesite="Lax",
+                )
+            return response
         else:
-            user = check_login(db, form.name.data, form.password.data)
-            if user:
-                session.clear()  # a new session for the signed-in user
-                session["user"] = user["name"]
-                return redirect(safe_next(request.args.get("next")))
             form.password.errors.append(gettext("Wrong user name or password."))
             status = 401
-    return render_template("staff_login.html", form=form), status
+    response = current_app.make_response((render_template("staff_login.html", form=form), status))
+    if status == 429:
+        response.headers["Retry-After"] = str(attempt.wait)
+    return response
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    # Every session of this user ends, also a copy of this cookie kept elsewhere.
+    end_sessions(get_db(), current_user()["name"])
     session.clear()
     return redirect(url_for(".login"))
 
 
 def join_url(code: str) -> str:
-    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
-    return f"{base}{url_for('assessment.index', w=code)}"
+    return f"{public_base()}{url_for('assessment.index', w=code)}"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -127,19 +149,24 @@ def home():
                 )
             flash(gettext("Workshop %(code)s created.", code=form.code.data))
             return redirect(url_for(".room", code=form.code.data))
-    workshops = db.execute(
-        "SELECT w.code, w.name, w.country, w.held_on, count(s.id) FROM workshops w "
-        "LEFT JOIN submissions s ON s.workshop = w.code GROUP BY w.code ORDER BY w.held_on DESC, w.code"
-    ).fetchall()
+    workshops = listing(db, sees_only_own())
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
     return render_template(
         "staff_home.html", form=form, workshops=workshops, user=current_user(), k=k
     )
 
 
+def sees_only_own() -> str | None:
+    """A trainer sees and manages only the workshops they made; program staff see every one."""
+    user = current_user()
+    return None if user and user["role"] == "staff" else user["name"] if user else ""
+
+
 def workshop_or_404(code: str) -> dict:
     found = definitions(get_db(), [code])
-    if not found:
+    own = sees_only_own()
+    # Another trainer's workshop is "not found" too: its code and room stay theirs.
+    if not found or (own is not None and created_by(get_db(), code) != own):
         abort(404)
     return found[0]
 
@@ -237,7 +264,8 @@ def value_label(instrument, group: str, value: str) -> str:
     return value
 
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# Years 1970 to 2999: the period before a report's (its comparison) must be a real month too.
+MONTH_RE = re.compile(r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$")
 
 
 def report_request() -> tuple[Period, str | None, list[str]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lmcself.storage.db import FACT_SLOTS
 
-CLOSED = ("users", "login_failures", "devices", "pushed", "_migrations")
+CLOSED = ("users", "login_attempts", "devices", "pushed", "_migrations")
 TABLES = {
     "facts": (
         "One row per submission: its groups and scores, for counting and averaging",

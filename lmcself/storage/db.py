@@ -4,6 +4,7 @@ submissions.py, workshops.py, devices.py, figures."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,6 +22,10 @@ write_lock = threading.Lock()
 
 
 def connect(path: str) -> sqlite_utils.Database:
+    if path != ":memory:" and not os.path.exists(path):
+        # Created for its owner only: it holds password hashes. SQLite gives the -wal and -shm
+        # files the same mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     db = sqlite_utils.Database(path)
     # Several server workers write to one file: wait for a lock instead of failing at once.
     db.execute("PRAGMA busy_timeout = 5000")
@@ -186,6 +191,17 @@ def _locale_codes(db: sqlite_utils.Database) -> None:
         )
 
 
+def _add_sign_in_security(db: sqlite_utils.Database) -> None:
+    """Sessions that can be ended (a per-user epoch), and sign-in tries counted under a keyed
+    hash of the name instead of the name typed (the old table kept what was typed: dropped)."""
+    db["users"].add_column("session_epoch", int, not_null_default=0)
+    db["login_failures"].drop(ignore=True)
+    db["login_attempts"].create(
+        {"key": str, "failures": int, "last_at": float}, pk="key", not_null={"failures", "last_at"}
+    )
+    db["login_attempts"].create_index(["last_at"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_submissions", _create_submissions),
     ("0002_reentry", _add_reentry),
@@ -193,6 +209,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0004_staff", _add_staff),
     ("0005_facts", _add_facts),
     ("0006_locale_codes", _locale_codes),
+    ("0007_sign_in_security", _add_sign_in_security),
 ]
 
 
@@ -215,7 +232,10 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 
 
 def init_db() -> list[str]:
-    db = connect(current_app.config["DATABASE"])
+    path = current_app.config["DATABASE"]
+    db = connect(path)
+    if path != ":memory:" and os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)  # a database made before files were closed to others
     try:
         return migrate(db)
     finally:

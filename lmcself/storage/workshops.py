@@ -44,6 +44,26 @@ def definitions(db: sqlite_utils.Database, codes: Iterable[str]) -> list[dict]:
     return [dict(zip(FIELDS, row, strict=True)) for row in rows]
 
 
+def listing(db: sqlite_utils.Database, created_by: str | None = None) -> list[tuple]:
+    """(code, name, country, held_on, submissions) of every workshop, or of one trainer's,
+    newest first."""
+    where, params = (
+        ("WHERE w.created_by = ? ", [created_by]) if created_by is not None else ("", [])
+    )
+    return db.execute(
+        "SELECT w.code, w.name, w.country, w.held_on, count(s.id) FROM workshops w "
+        f"LEFT JOIN submissions s ON s.workshop = w.code {where}"
+        "GROUP BY w.code ORDER BY w.held_on DESC, w.code",
+        params,
+    ).fetchall()
+
+
+def created_by(db: sqlite_utils.Database, code: str) -> str | None:
+    """Who made this workshop on this server (None for one that came in a bundle or a push)."""
+    row = db.execute("SELECT created_by FROM workshops WHERE code = ?", [code]).fetchone()
+    return row[0] if row else None
+
+
 def checked_definition(item: object, where: str, instrument: Instrument) -> dict:
     """A definition from a bundle or a push, checked as the staff page's form checks one."""
     if not isinstance(item, dict) or set(item) != set(FIELDS):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -20,6 +23,7 @@ from lmcself.storage.workshops import WorkshopError, checked_definition, is_know
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_SUBMISSION_BYTES = 32 * 1024
+OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 def error(status: int, message: str):
@@ -33,6 +37,60 @@ def http_error(exc: HTTPException):
 
 def instrument() -> Instrument:
     return current_app.extensions["instrument"]
+
+
+# The app's pages answer these codes with HTML (lmcself/__init__.py), and a code's handler there
+# comes before a blueprint's class handler: the API names them again, to answer in JSON.
+for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429):
+    bp.register_error_handler(_code, http_error)
+
+
+@bp.errorhandler(500)
+def server_error(exc: Exception):
+    """Never an HTML page on the API, even for a fault of ours."""
+    return error(500, "the server could not handle this request; nothing was stored")
+
+
+# Per endpoint: the most a body may hold, also when it comes chunked (no Content-Length).
+BODY_LIMITS = {"api.submit": MAX_SUBMISSION_BYTES}
+
+
+@bp.before_request
+def checked_body():
+    """Bodies are read with a cap and parsed once here, so that no body reaches a view too big
+    (413), nested too deep for the parser, or holding text that is not Unicode (400)."""
+    if request.method != "POST":
+        return None
+    limit = BODY_LIMITS.get(request.endpoint or "")
+    if limit is not None:
+        request.max_content_length = limit  # a longer Content-Length: 413 at once
+        if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+            # Chunked: werkzeug would cut the body at the limit without a word; read one byte
+            # more to tell, and hand the view what was read.
+            raw = request.environ["wsgi.input"].read(limit + 1)
+            if len(raw) > limit:
+                return error(413, f"a body of more than {limit} bytes")
+            request.environ["wsgi.input"] = io.BytesIO(raw)
+    request.get_data(cache=True)
+    if not request.is_json:
+        return None
+    try:
+        payload = request.get_json(silent=True)  # cached: the view gets the same object
+        # A lone surrogate ("\ud800") parses, but cannot be stored or printed.
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        return error(400, "JSON nested too deeply")
+    except UnicodeEncodeError:
+        return error(400, "text with a lone surrogate: not valid Unicode")
+    return None
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The API described as OpenAPI 3.1: the same file as lmcself/web/openapi.json."""
+    response = current_app.response_class(OPENAPI.read_bytes(), mimetype="application/json")
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.get("/instrument.json")

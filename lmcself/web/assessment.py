@@ -55,7 +55,9 @@ register_language_in_url(bp)
 @bp.get("/")
 def index():
     """Pick the language from the browser; a workshop code in the link comes along."""
-    return redirect(url_for(".landing", lang=best_language(), **request.args))
+    # Only the workshop code: other query keys (lang, _method, _scheme...) are url_for's own.
+    workshop = request.args.get("w")
+    return redirect(url_for(".landing", lang=best_language(), w=workshop or None))
 
 
 def current() -> dict | None:

@@ -49,6 +49,7 @@ from lmcself.web.i18n import (
     year_in_calendar,
 )
 from lmcself.web.pdf import render_pdf
+from lmcself.web.security import public_base
 
 bp = Blueprint("plan", __name__)
 register_language_in_url(bp)
@@ -108,8 +109,7 @@ def format_source_date(value: str) -> str:
 
 
 def again_url(code: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or request.host_url
-    return base.rstrip("/") + url_for("plan.again", code=code)
+    return public_base() + url_for("plan.again", code=code)
 
 
 def qr_svg(url: str) -> str:
