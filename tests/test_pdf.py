@@ -315,3 +315,55 @@ def test_pdf_without_csrf_token_is_refused(app, client, instrument):
 
 def test_unknown_plan_is_404(client):
     assert client.get(f"/en/plan/{uuid.uuid4()}").status_code == 404
+
+
+def drawn_glyphs(document):
+    """(font family, glyph id) of every glyph laid out, as WeasyPrint will draw it."""
+    from weasyprint.text.ffi import ffi, pango
+    from weasyprint.text.fonts import get_pango_font_key
+
+    for page in document.pages:
+        for box in walk(page._page_box):
+            if not isinstance(box, boxes.TextBox):
+                continue
+            box.pango_layout.reactivate(box.style)  # as draw_text does; layout frees it after
+            line, _ = box.pango_layout.get_first_line()
+            run = line.runs[0]
+            while run != ffi.NULL:
+                item, run = run.data, run.next
+                _, description, _ = get_pango_font_key(item.item.analysis.font)
+                family = ffi.string(pango.pango_font_description_get_family(description)).decode()
+                glyphs = item.glyphs
+                for info in glyphs.glyphs[0 : glyphs.num_glyphs]:
+                    yield family, info.glyph
+            box.pango_layout.deactivate()
+
+
+def broken_glyphs(family: str, weight: str = "Regular") -> set[int]:
+    """The glyphs HarfBuzz draws only for a broken cluster: the dotted circle, and for Burmese
+    the visible virama (a stack drawn apart)."""
+    import uharfbuzz as hb
+
+    path = f"/usr/share/fonts/truetype/noto/{family.replace(' ', '')}-{weight}.ttf"
+    font = hb.Font(hb.Face(hb.Blob.from_file_path(path)))
+    return {font.get_nominal_glyph(c) for c in (0x25CC, 0x1039)} - {None, 0}
+
+
+@pytest.mark.parametrize("lang", UNSPACED)
+def test_no_dotted_circle_and_no_broken_stack_in_the_pdf(module_app, lang):
+    from tests.test_shaping import HELD_OUT, texts
+
+    _, _, document, _ = rendered(module_app, lang)
+    family = {"km": "Noto Sans Khmer", "lo": "Noto Sans Lao", "my": "Noto Sans Myanmar"}.get(
+        lang, "Noto Sans Thai"
+    )
+    from lmcself.core.linebreak import keep_syllables
+
+    held = " ".join(HELD_OUT[lang] + texts(lang)[:40])
+    held = keep_syllables(held) if lang == "my" else held
+    held_in = render_document(f'<html lang="{lang}"><body><p>{held}</p></body></html>', lang)
+    bad = broken_glyphs(family)
+    for doc in (document, held_in):
+        drawn = [g for f, g in drawn_glyphs(doc) if f == family]
+        assert len(drawn) > 100
+        assert [g for g in drawn if g in bad] == [], "broken clusters drawn"

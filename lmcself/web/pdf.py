@@ -3,7 +3,8 @@
 Three things make it right in every script:
 - Khmer, Lao and Burmese have no spaces between words, and Pango does not break lines inside
   them; a paragraph would run off the page. A ZERO WIDTH SPACE goes at every ICU line-break
-  point before layout (Thai needs none: Pango breaks it with libthai). Burmese texts already
+  point before layout (Thai needs none: Pango breaks it with libthai), but only where a syllable
+  starts (`safe_break`): inside one it would change how HarfBuzz draws it. Burmese texts already
   carry word joiners before final consonants (linebreak.py), which ICU respects.
 - Fonts are named by family (pdf.css): fontconfig would pick DejaVu for Lao and the wrong CJK
   face for Chinese otherwise. One FontConfiguration serves every render.
@@ -21,6 +22,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from icu4py.breakers import LineBreaker
+
+from lmcself.core.linebreak import safe_break
 
 ZWSP = "\u200b"
 # Runs of the scripts written without spaces between words that Pango cannot break by itself,
@@ -47,7 +50,8 @@ def break_points(text: str, lang: str) -> str:
     def mark(run: re.Match) -> str:
         s = run.group(0)
         # ICU counts UTF-16 units; these scripts are all in the BMP, so they equal indexes.
-        cuts = [end for _start, end in LineBreaker(s, locale).segments()][:-1]
+        # Only where the text is shaped the same with a break character as without it.
+        cuts = [end for _start, end in LineBreaker(s, locale).segments() if safe_break(s, end)]
         pieces, last = [], 0
         for cut in cuts:
             pieces.append(s[last:cut])
