@@ -159,6 +159,41 @@ def test_text_that_is_not_zawgyi_is_left_alone(text):
     assert 0.0 <= zawgyi_probability(text) < 0.5
 
 
+# Zawgyi as typed, and the Unicode it stands for: short names (the detector alone reads them as
+# 50/50) and a long sentence.
+ZAWGYI_TO_UNICODE = [
+    ("မဂၤလာပါ", "မင်္ဂလာပါ"),  # "Mingalaba": kinzi in Zawgyi's own code point
+    ("မဂၤလာ", "မင်္ဂလာ"),
+    ("ၾကက္", "ကြက်"),
+    ("ေက်ာင္း", "ကျောင်း"),
+    ("ေရႊ", "ရွှေ"),
+    ("Sokha ေရႊ", "Sokha ရွှေ"),
+    (
+        "ကၽြန္ေတာ္တို႔ဆိုင္မွာ ေစ်းေပါေပါနဲ႔ အရည္အေသြးေကာင္းတဲ့ ပစၥည္းေတြ ေရာင္းပါတယ္",
+        "ကျွန်တော်တို့ဆိုင်မှာ ဈေးပေါပေါနဲ့ အရည်အသွေးကောင်းတဲ့ ပစ္စည်းတွေ ရောင်းပါတယ်",
+    ),
+]
+
+
+@pytest.mark.parametrize("zawgyi, unicode", ZAWGYI_TO_UNICODE)
+def test_short_and_long_zawgyi_is_detected_and_converted(zawgyi, unicode):
+    assert is_zawgyi(zawgyi)
+    assert to_unicode(zawgyi) == unicode
+    assert to_unicode(unicode) == unicode  # and the Unicode is left alone
+
+
+def test_no_burmese_text_of_the_app_is_taken_for_zawgyi():
+    """Short Unicode words (the detector gives "သူ" 0.62) and every Burmese translation."""
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parents[1] / "lmcself/translations/my/LC_MESSAGES/messages.po"
+    with path.open("rb") as f:
+        texts = [m.string for m in read_po(f) if isinstance(m.string, str) and m.string]
+    words = {w.strip("()%.,:;") for t in texts for w in t.split()}
+    for text in [*texts, *sorted(words), "သူ", "ဦး", "စာ", "ကုမ္ပဏီ", "မင်္ဂလာပါ"]:
+        assert to_unicode(text) == text, text
+
+
 def test_burmese_finals_are_joined_to_their_syllable():
     from lmcself.core.linebreak import WORD_JOINER, keep_syllables
 

@@ -262,6 +262,7 @@ def test_business_name_is_escaped_in_the_pdf(module_app):
 def test_business_name_typed_in_zawgyi_prints_as_unicode():
     zawgyi = "ေရႊျမန္မာ"  # "Shwe Myanmar" typed with a Zawgyi keyboard
     assert clean_name(zawgyi) == "ရွှေမြန်မာ"
+    assert clean_name("မဂၤလာပါ") == "မင်္ဂလာပါ"  # short: the detector alone says 50/50
     assert clean_name("  Sokha\tshop\x00 \n") == "Sokha shop"
 
 
