@@ -8,6 +8,8 @@ Three things make it right in every script:
   carry word joiners before final consonants (linebreak.py), which ICU respects.
 - Fonts are named by family (pdf.css): fontconfig would pick DejaVu for Lao and the wrong CJK
   face for Chinese otherwise. One FontConfiguration serves every render.
+- Thai is set in the app's copy of Noto Sans Thai whose ำ has a glyph of its own (fonts.py), and
+  each glyph of it maps back to its own character (`thai_text_map`): copy-paste gives the text.
 - The renderer fetches nothing but the app's own static files (see `fetch_own_assets`).
 """
 
@@ -82,9 +84,44 @@ def own_asset(url: str) -> Path:
 
 
 @cache
+def thai_text_map(weight: int) -> dict[int, str]:
+    """The character of each glyph of the PDF's Thai face, by glyph id: a glyph named uniXXXX
+    (or uniXXXX.variant) is U+XXXX, the AA of an ำ is ำ, and NIKHAHIT (drawn only as part of an
+    ำ) is nothing. WeasyPrint would map a glyph to the text of the first cluster it ends."""
+    from fontTools.ttLib import TTFont
+
+    from lmcself.web.fonts import AM_AA, NIKHAHIT, PDF_THAI_FILES
+
+    with TTFont(STATIC_DIR / PDF_THAI_FILES[weight], lazy=True) as font:
+        order = font.getGlyphOrder()
+    found: dict[int, str] = {}
+    for gid, name in enumerate(order):
+        if name == AM_AA:
+            found[gid] = "\u0e33"
+        elif name.startswith(NIKHAHIT):
+            found[gid] = ""
+        elif match := re.fullmatch(r"uni(0E[0-9A-F]{2})(\..*)?", name):
+            found[gid] = chr(int(match.group(1), 16))
+    return found
+
+
+def _correct_text_maps(fonts: dict) -> None:
+    """Each used glyph of the PDF's Thai faces maps to its own character (see thai_text_map)."""
+    from lmcself.web.fonts import PDF_THAI_FAMILY
+
+    for font in fonts.values():
+        if font.family == PDF_THAI_FAMILY:
+            known = thai_text_map(700 if font.weight >= 600 else 400)
+            for gid in font.to_unicode:
+                if gid in known:
+                    font.to_unicode[gid] = known[gid]
+
+
+@cache
 def _weasyprint():
     """WeasyPrint, its URL fetcher, one FontConfiguration and the stylesheets, once per process."""
     import weasyprint
+    import weasyprint.pdf
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -94,6 +131,14 @@ def _weasyprint():
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
 
+    build_fonts_dictionary = weasyprint.pdf.build_fonts_dictionary
+
+    def build_fonts_with_text_maps(pdf, fonts, *args, **kwargs):
+        _correct_text_maps(fonts)
+        return build_fonts_dictionary(pdf, fonts, *args, **kwargs)
+
+    # The one place where the PDF's text maps are written (WeasyPrint 66-70).
+    weasyprint.pdf.build_fonts_dictionary = build_fonts_with_text_maps
     fetcher = OwnAssets()
     fonts = FontConfiguration()
     # It keeps the @font-face files in a temporary folder that only its __del__ removes, and a
