@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import g
+from flask_babel import force_locale, gettext
 from weasyprint.formatting_structure import boxes
 
 from lmcself.core.linebreak import FINAL_CONSONANT
@@ -20,8 +21,16 @@ from lmcself.core.plan import reentry_code
 from lmcself.core.submissions import build_record
 from lmcself.storage.db import get_db, insert_submission
 from lmcself.web.forms import clean_name
-from lmcself.web.i18n import LOCALES
-from lmcself.web.pdf import ZWSP, RefusedURL, break_points, own_asset, render_document
+from lmcself.web.i18n import LOCALES, html_lang
+from lmcself.web.pdf import (
+    PDF_OPTIONS,
+    ZWSP,
+    RefusedURL,
+    break_points,
+    own_asset,
+    render_document,
+    strip_breaks,
+)
 from lmcself.web.plan_views import render_plan
 
 from .conftest import csrf_token
@@ -61,7 +70,7 @@ def rendered(app, lang: str):
         g.lang = lang
         html = render_plan(record, None, pdf=True, business_name="Sokha & <Sons>")
         document = render_document(html, lang)
-        pdf = document.write_pdf()
+        pdf = document.write_pdf(**PDF_OPTIONS)
     return record, html, document, pdf
 
 
@@ -193,7 +202,7 @@ THAI_HELD_OUT = [
 @pytest.mark.parametrize("weight", [400, 700])
 def test_thai_text_pastes_as_written(text, weight, tmp_path):
     html = f'<html lang="th"><body><p style="font-weight: {weight}">{text}</p></body></html>'
-    pdf = render_document(html, "th").write_pdf()
+    pdf = render_document(html, "th").write_pdf(**PDF_OPTIONS)
     assert squeeze(text) in extracted(pdf, tmp_path)[0]
 
 
@@ -407,3 +416,47 @@ def test_no_dotted_circle_and_no_broken_stack_in_the_pdf(module_app, lang):
         drawn = [g for f, g in drawn_glyphs(doc) if f == family]
         assert len(drawn) > 100
         assert [g for g in drawn if g in bad] == [], "broken clusters drawn"
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_the_pdf_is_tagged_with_its_language_and_a_clean_title(module_app, lang, tmp_path):
+    import zlib
+
+    _, _, _, pdf = rendered(module_app, lang)
+    info = poppler("pdfinfo", pdf, tmp_path)
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    title = re.search(r"^Title:\s+(.*)$", info, re.M).group(1)
+    with module_app.test_request_context(f"/{lang}/"), force_locale(LOCALES[lang]):
+        assert strip_breaks(gettext("Your action plan")) in title
+    assert not set(title) & set("\u200b\u2060\u200c\u200d\ufeff"), ascii(title)
+    # The structure tree (in compressed object streams) names headings, paragraphs and lists.
+    objects = b"".join(
+        zlib.decompress(m.group(1))
+        for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+        if m.group(1)[:1] == b"x"
+    )
+    for role in (b"/StructTreeRoot", b"/H1", b"/P", b"/L", b"/LI"):
+        assert role in objects + pdf, role
+    assert f"/Lang ({html_lang(lang)})".encode() in objects + pdf
+
+
+@pytest.mark.parametrize("lang, plans", [("my", 40), ("km", 5), ("th", 5)])
+def test_no_page_holds_only_the_disclaimer(module_app, lang, plans):
+    """One Burmese plan in twenty used to put only the closing disclaimer on its last page."""
+    instrument = module_app.extensions["instrument"]
+    alone = []
+    for seed in range(plans):
+        record = typical_record(instrument, lang, seed=seed)
+        with module_app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
+            g.lang = lang
+            html = render_plan(record, None, pdf=True, business_name="Sokha")
+            document = render_document(html, lang)
+        for number, page in enumerate(document.pages, start=1):
+            classes = {
+                box.element.get("class")
+                for box in walk(page._page_box.children[0])
+                if isinstance(box, boxes.LineBox) and box.element is not None
+            }
+            if classes <= {"meta"}:
+                alone.append((seed, number))
+    assert alone == []

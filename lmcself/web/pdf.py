@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlparse
 
 from icu4py.breakers import LineBreaker
 
-from lmcself.core.linebreak import safe_break
+from lmcself.core.linebreak import BREAK_CHARACTERS, safe_break
 
 ZWSP = "\u200b"
 # Runs of the scripts written without spaces between words that Pango cannot break by itself,
@@ -37,6 +37,10 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 BASE_URL = STATIC_DIR.as_uri() + "/"
 
 _render_lock = threading.Lock()
+
+
+def strip_breaks(text: str) -> str:
+    return text.translate({ord(c): None for c in BREAK_CHARACTERS})
 
 
 class RefusedURL(ValueError):
@@ -151,16 +155,26 @@ def _weasyprint():
     return weasyprint, fetcher, fonts, sheets
 
 
+# Tagged (a structure tree of headings, paragraphs, lists and tables for screen readers and
+# reflow), as PDF/UA-1 asks; the document's language is the html element's lang.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+
+
 def render_document(html: str, lang: str):
     """The laid-out document (pages and boxes), for the PDF and for tests that walk the layout."""
     weasyprint, fetcher, fonts, sheets = _weasyprint()
     doc = weasyprint.HTML(string=prepare_html(html, lang), base_url=BASE_URL, url_fetcher=fetcher)
     # Pango and the shared font configuration are not safe to use from two threads at once.
     with _render_lock:
-        return doc.render(stylesheets=sheets, font_config=fonts)
+        document = doc.render(stylesheets=sheets, font_config=fonts, **PDF_OPTIONS)
+    # The title comes from <title>, with the break characters of its text node: invisible, but a
+    # reader's window title, a search or a screen reader would get them.
+    if document.metadata.title:
+        document.metadata.title = strip_breaks(document.metadata.title)
+    return document
 
 
 def render_pdf(html: str, lang: str) -> bytes:
     document = render_document(html, lang)
     with _render_lock:
-        return document.write_pdf()
+        return document.write_pdf(**PDF_OPTIONS)
