@@ -271,6 +271,8 @@ def test_the_renderer_fetches_only_the_apps_own_files():
     from lmcself.web.pdf import STATIC_DIR
 
     assert own_asset((STATIC_DIR / "pdf.css").as_uri()) == STATIC_DIR / "pdf.css"
+    emoji = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+    assert own_asset(emoji.as_uri()) == emoji  # the one system file it may load
     for url in (
         "file:///etc/passwd",
         (STATIC_DIR / ".." / "lmcself" / "db.py").as_uri(),
@@ -279,6 +281,8 @@ def test_the_renderer_fetches_only_the_apps_own_files():
         "http://127.0.0.1:8000/static/app.css",
         "data:text/css,body{color:red}",
         "file://otherhost/etc/passwd",
+        "file:///usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+        "file:///usr/share/fonts/truetype/noto/../../../../../etc/passwd",
     ):
         with pytest.raises(RefusedURL):
             own_asset(url)
@@ -460,3 +464,51 @@ def test_no_page_holds_only_the_disclaimer(module_app, lang, plans):
             if classes <= {"meta"}:
                 alone.append((seed, number))
     assert alone == []
+
+
+MIXED_NAME = "Sokha 🍜☕ 老王小吃 ຮ້ານອາຫານ ហាងលក់ ရွှေမြန်မာ ร้านน้ำดี"
+# The face each script of MIXED_NAME must be drawn with, whatever the plan's language.
+NAME_FACES = (
+    "Noto-Sans",
+    "lmcself-CJK-SC",
+    "Noto-Sans-Lao",
+    "Noto-Sans-Khmer",
+    "Noto-Sans-Myanmar",
+    "lmcself-Thai",
+    "Noto-Color-Emoji",
+)
+
+
+@pytest.mark.parametrize("name", ["W" * 80, "ក" * 80, MIXED_NAME])
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_a_business_name_of_any_shape_prints_inside_the_margin_in_its_faces(
+    module_app, lang, name, tmp_path
+):
+    record = typical_record(module_app.extensions["instrument"], lang)
+    with module_app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
+        g.lang = lang
+        html = render_plan(record, None, pdf=True, business_name=name)
+        document = render_document(html, lang)
+        pdf = document.write_pdf(**PDF_OPTIONS)
+    for _, page, texts in lines(document):
+        right = page.content_box_x() + page.width
+        assert max(t.position_x + t.width for t in texts) <= right + 0.5
+    table = poppler("pdffonts", pdf, tmp_path).splitlines()[2:]
+    faces = {row.split()[0].split("+", 1)[-1].removesuffix("-Bold") for row in table}
+    assert not [f for f in faces if "DejaVu" in f or "JP" in f or "Noto-Sans-CJK" in f], faces
+    if name == MIXED_NAME:
+        assert set(NAME_FACES) <= faces, set(NAME_FACES) - faces
+    texts = extracted(pdf, tmp_path)
+    if lang in EXTRACTABLE and name != MIXED_NAME:
+        assert any(squeeze(name) in text for text in texts)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_glyph_is_missing_from_the_pdfs_faces(module_app, lang, caplog):
+    """The Chinese subset once lacked a space: eleven .notdef warnings per Chinese plan."""
+    record = typical_record(module_app.extensions["instrument"], lang, seed=5)
+    with module_app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
+        g.lang = lang
+        html = render_plan(record, None, pdf=True, business_name="老王 小吃 Sokha 🍜")
+        render_document(html, lang).write_pdf(**PDF_OPTIONS)
+    assert not [r for r in caplog.records if ".notdef" in r.getMessage()]

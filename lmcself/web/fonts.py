@@ -97,6 +97,7 @@ def cjk_characters() -> set[str]:
                 chars.add(bytes([hi, lo]).decode("gb2312"))
     chars.update(map(chr, range(0x3000, 0x3040)))  # CJK symbols and punctuation
     chars.update(map(chr, range(0xFF00, 0xFF66)))  # full-width forms
+    chars.update(" \u00a0")  # Pango asks the face of a Chinese run for its spaces too
     from babel.messages.pofile import read_po
 
     with (CATALOG_ZH / "messages.po").open("rb") as f:

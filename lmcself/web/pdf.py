@@ -34,6 +34,8 @@ UNSPACED_RUN = re.compile("[\u1780-\u17ff\u19e0-\u19ff\u0e80-\u0eff\u1000-\u109f
 TEXT_NODE = re.compile(r">([^<]+)<")
 ICU_LOCALE = {"km": "km", "lo": "lo", "my": "my"}
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+# System font files pdf.css may load besides the app's own (Debian's fonts-noto-color-emoji).
+SYSTEM_FONTS = frozenset({Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")})
 BASE_URL = STATIC_DIR.as_uri() + "/"
 
 _render_lock = threading.Lock()
@@ -76,12 +78,15 @@ def prepare_html(html: str, lang: str) -> str:
 
 
 def own_asset(url: str) -> Path:
-    """The file behind a URL the PDF may load: the app's static files only. No file:// elsewhere,
+    """The file behind a URL the PDF may load: the app's static files (and the emoji font) only.
+    No file:// elsewhere,
     no network, no data: URLs (the plan makes none; its chart and QR code are inline SVG)."""
     parsed = urlparse(url)
     if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
         raise RefusedURL(f"the PDF may load only the app's own files, not {url[:80]!r}")
     path = Path(unquote(parsed.path)).resolve()
+    if path in SYSTEM_FONTS and path.is_file():
+        return path
     if STATIC_DIR not in path.parents or not path.is_file():
         raise RefusedURL(f"the PDF may load only the app's own files, not {url[:80]!r}")
     return path
