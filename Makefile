@@ -25,6 +25,7 @@ bench: system-deps $(VENV)/.installed translations-compiled bench/node_modules/.
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/pwa.py
 	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/pdf_flood.py
 	$(BIN)/python bench/bundle.py
 
 # Lighthouse for the bench only, pinned by bench/package-lock.json (12.x runs on Debian's Node 20).
