@@ -211,3 +211,49 @@ def test_burmese_pages_carry_the_joiners_and_others_do_not(client):
 
     assert client.get("/my/method").text.count(WORD_JOINER) > 100
     assert WORD_JOINER not in client.get("/km/method").text
+
+
+# The script blocks of each web font's language: every character of them that a page or a
+# catalog text uses must be inside the font's unicode-range and in both weights' files.
+SCRIPT_BLOCK = {
+    "km": (0x1780, 0x19FF),
+    "lo": (0x0E80, 0x0EFF),
+    "my": (0x1000, 0x109F),
+    "th": (0x0E00, 0x0E7F),
+}
+
+
+@pytest.mark.parametrize("code", list(FONTS))
+def test_every_character_the_pages_draw_is_in_the_web_font_subset(code):
+    from babel.messages.pofile import read_po
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from lmcself.web.fonts import FONTS_DIR
+
+    path = Path(__file__).resolve().parents[1] / "lmcself/translations" / LOCALES[code]
+    with (path / "LC_MESSAGES/messages.po").open("rb") as f:
+        texts = [m.string for m in read_po(f) if isinstance(m.string, str)]
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    texts += [p.read_text() for p in templates.glob("*.html")] + [language_name(code)]
+    low, high = SCRIPT_BLOCK[code]
+    used = {ord(c) for t in texts for c in t if low <= ord(c) <= high}
+    declared = set(subset.parse_unicodes(FONTS[code].unicode_range.replace(" ", "")))
+    assert used - declared == set(), [chr(c) for c in sorted(used - declared)]
+    for weight in WEIGHTS:
+        with TTFont(FONTS_DIR / Path(FONTS[code].file(weight)).name) as font:
+            cmap = font.getBestCmap()
+        assert used - set(cmap) == set(), [chr(c) for c in sorted(used - set(cmap))]
+
+
+def test_a_first_visit_takes_little_font():
+    """At most 50 KB of font for a Khmer page, 60 KB for a Burmese one (both weights, and the
+    language names of the switcher); `bench/pwa.py` measures what a browser really fetches."""
+    from lmcself.web.fonts import FONTS_DIR, names_file
+
+    def first_visit(code: str) -> int:
+        files = [FONTS[code].file(w) for w in WEIGHTS] + [names_file(c) for c in FONTS]
+        return sum((FONTS_DIR / Path(f).name).stat().st_size for f in files)
+
+    assert first_visit("km") <= 50 * 1024
+    assert first_visit("my") <= 60 * 1024
