@@ -8,10 +8,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from lmcself import create_app
 from lmcself.storage.db import get_db, init_db, insert_submission
 from lmcself.web import pdf_jobs
+from lmcself.web.i18n import LOCALES
 
 from .conftest import csrf_token
 from .test_pdf import typical_record
@@ -131,3 +133,31 @@ def test_made_plans_come_from_a_bounded_cache_whose_keys_hide_the_name(
         assert ask_for_pdf(app, record, f"{name} {n}", "en").status_code == 200
     assert jobs._cached_bytes <= jobs.cache_bytes and len(jobs._cache) <= 2
     assert len(made) == 6
+
+
+@pytest.mark.parametrize("lang", ["km", "lo", "my", "th", "vi", "zh", "en"])
+def test_a_busy_server_answers_429_with_a_friendly_plan_page(app, instrument, lang):
+    record = typical_record(instrument, lang, seed=23)
+    with app.app_context():
+        insert_submission(get_db(), record)
+    app.extensions["pdf_jobs"].pending_limit = 0  # every PDF slot taken
+    response = ask_for_pdf(app, record, "Sokha", lang)
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert response.mimetype == "text/html" and 'value="Sokha"' in response.text
+    with app.test_request_context(f"/{lang}/"), force_locale(LOCALES[lang]):
+        message = gettext(
+            "Many plans are being made right now. Please try again in a minute: your name stays in the field."
+        )
+    assert message in response.text.replace("&#39;", "'")
+
+
+def test_a_busy_server_answers_429_for_the_staff_report(app, client, staff_member):
+    from .conftest import sign_in
+
+    sign_in(client, staff_member)
+    app.extensions["pdf_jobs"].pending_limit = 0
+    response = client.get("/en/staff/report.pdf")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    assert "Many PDFs are being made right now" in response.text
+    app.extensions["pdf_jobs"].pending_limit = 2
+    assert client.get("/en/staff/report.pdf").data.startswith(b"%PDF-")
