@@ -142,7 +142,7 @@ def _weasyprint():
 
     build_fonts_dictionary = weasyprint.pdf.build_fonts_dictionary
 
-    def build_fonts_with_text_maps(pdf, fonts, *args, **kwargs):
+    def build_fonts_with_text_maps(pdf: object, fonts: dict, *args: object, **kwargs: object):
         _correct_text_maps(fonts)
         return build_fonts_dictionary(pdf, fonts, *args, **kwargs)
 

@@ -14,6 +14,7 @@ import segno
 from babel.dates import format_skeleton
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -134,7 +135,7 @@ def pooled_plan_pdf(record: dict, business_name: str = "") -> bytes:
     )
 
 
-def busy_response(response, retry_after: int):
+def busy_response(response: Response, retry_after: int) -> Response:
     response.status_code = 429
     response.headers["Retry-After"] = str(retry_after)
     return response
