@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages: Chromium for the browser tests; Noto fonts so pages, screenshots and PDFs shape
-# every script; Pango and HarfBuzz's subsetter for WeasyPrint (without libharfbuzz-subset0 a
-# Chinese PDF takes seconds); poppler-utils for the PDF tests; python3-venv where needed.
-APT_PACKAGES := chromium fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+# every script (Noto Color Emoji: emoji in the PDF); Pango and HarfBuzz's subsetter for WeasyPrint
+# (without libharfbuzz-subset0 a Chinese PDF takes seconds); poppler-utils for the PDF tests; python3-venv where needed.
+APT_PACKAGES := chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0 \
   libharfbuzz-subset0 poppler-utils
 PORT ?= 8000
 LOCK := requirements.lock
@@ -24,6 +24,7 @@ bench: system-deps $(VENV)/.installed translations-compiled bench/node_modules/.
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/pwa.py
 	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/pdf_flood.py
 	$(BIN)/python bench/bundle.py
 
 # Lighthouse for the bench only, pinned by bench/package-lock.json (12.x runs on Debian's Node 20).

@@ -24,16 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import submission  # bench/common.py also puts the project on sys.path
+
 from lmcself.central.bundle import (
     check_bundle,
     checked_rows,
     exported_lines,
-    import_records,
     import_rows,
+    import_submissions,
     write_bundle,
 )
 from lmcself.core.instrument import default_instrument
-from lmcself.core.submissions import build_record
 from lmcself.staff.report import Period, situation_report
 from lmcself.storage.dashboard import dashboard, gives_away
 from lmcself.storage.db import connect, migrate
@@ -53,7 +54,7 @@ def fill(db, instrument, n: int) -> None:
 
     def records():
         for i in range(n):
-            yield build_record(
+            yield submission(
                 instrument,
                 str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
                 rnd.choice(locales),
@@ -63,7 +64,7 @@ def fill(db, instrument, n: int) -> None:
                 date(2025, 11, 1) + timedelta(days=i % 365),
             )
 
-    import_records(db, records(), workshops=WORKSHOPS)
+    import_submissions(db, records(), workshops=WORKSHOPS)
 
 
 def timed(label: str, fn):

@@ -35,3 +35,21 @@ def start_server(db: Path, workers: int = 2) -> tuple[subprocess.Popen, str]:
             time.sleep(0.1)
     proc.kill()
     raise SystemExit("the server did not start")
+
+
+def submission(instrument, submission_id, locale, context, answers, workshop=None, day=None):
+    """A checked, scored Submission made as a bundle line is (the benches' synthetic data)."""
+    from datetime import date
+
+    from lmcself.core.submissions import Submission
+
+    line = {
+        "id": submission_id,
+        "instrument_version": instrument.version,
+        "locale": locale,
+        "context": context,
+        "answers": answers,
+        "workshop": workshop,
+        "created_on": (day or date.today()).isoformat(),
+    }
+    return Submission.from_line(instrument, line, date.max)

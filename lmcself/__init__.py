@@ -14,7 +14,7 @@ from lmcself.core.catalog import DEFAULT_PATH as CATALOG_PATH
 from lmcself.core.catalog import load_catalog
 from lmcself.core.instrument import DEFAULT_PATH, default_instrument, load_instrument
 from lmcself.storage import db
-from lmcself.web import i18n, security
+from lmcself.web import i18n, pdf_jobs, security
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -87,6 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
     security.init_app(app)
+    pdf_jobs.init_app(app)
 
     from lmcself import commands as cli
     from lmcself.staff import imports  # noqa: F401  (its page joins the staff blueprint)

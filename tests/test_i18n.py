@@ -95,12 +95,22 @@ def test_fonts_load_only_for_the_languages_that_need_them(client, code):
     assert page.count(f'@font-face{{font-family:"{NAMES_FAMILY}"') == len(FONTS)
 
 
+OWN_SCRIPT = {
+    "km": r"[\u1780-\u17ff\u19e0-\u19ff]",
+    "lo": r"[\u0e80-\u0eff]",
+    "my": r"[\u1000-\u109f]",
+    "th": r"[\u0e00-\u0e7f]",
+}
+
+
 @pytest.mark.parametrize("code", [c for c in FONTS if c in LOCALES])
 def test_each_font_covers_every_character_of_its_catalog(code):
     from fontTools.ttLib import TTFont
 
     font = FONTS[code]
-    script = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff]")
+    # The page's own script: a name written in a neighbour's script (a Thai programme on a
+    # Khmer page, as its English source writes it too) is drawn by that script's own face.
+    script = re.compile(OWN_SCRIPT[code])
     with (ROOT / "lmcself" / "translations" / LOCALES[code] / "LC_MESSAGES" / "messages.po").open(
         "rb"
     ) as f:
@@ -193,6 +203,41 @@ def test_text_that_is_not_zawgyi_is_left_alone(text):
     assert 0.0 <= zawgyi_probability(text) < 0.5
 
 
+# Zawgyi as typed, and the Unicode it stands for: short names (the detector alone reads them as
+# 50/50) and a long sentence.
+ZAWGYI_TO_UNICODE = [
+    ("မဂၤလာပါ", "မင်္ဂလာပါ"),  # "Mingalaba": kinzi in Zawgyi's own code point
+    ("မဂၤလာ", "မင်္ဂလာ"),
+    ("ၾကက္", "ကြက်"),
+    ("ေက်ာင္း", "ကျောင်း"),
+    ("ေရႊ", "ရွှေ"),
+    ("Sokha ေရႊ", "Sokha ရွှေ"),
+    (
+        "ကၽြန္ေတာ္တို႔ဆိုင္မွာ ေစ်းေပါေပါနဲ႔ အရည္အေသြးေကာင္းတဲ့ ပစၥည္းေတြ ေရာင္းပါတယ္",
+        "ကျွန်တော်တို့ဆိုင်မှာ ဈေးပေါပေါနဲ့ အရည်အသွေးကောင်းတဲ့ ပစ္စည်းတွေ ရောင်းပါတယ်",
+    ),
+]
+
+
+@pytest.mark.parametrize("zawgyi, unicode", ZAWGYI_TO_UNICODE)
+def test_short_and_long_zawgyi_is_detected_and_converted(zawgyi, unicode):
+    assert is_zawgyi(zawgyi)
+    assert to_unicode(zawgyi) == unicode
+    assert to_unicode(unicode) == unicode  # and the Unicode is left alone
+
+
+def test_no_burmese_text_of_the_app_is_taken_for_zawgyi():
+    """Short Unicode words (the detector gives "သူ" 0.62) and every Burmese translation."""
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parents[1] / "lmcself/translations/my/LC_MESSAGES/messages.po"
+    with path.open("rb") as f:
+        texts = [m.string for m in read_po(f) if isinstance(m.string, str) and m.string]
+    words = {w.strip("()%.,:;") for t in texts for w in t.split()}
+    for text in [*texts, *sorted(words), "သူ", "ဦး", "စာ", "ကုမ္ပဏီ", "မင်္ဂလာပါ"]:
+        assert to_unicode(text) == text, text
+
+
 def test_burmese_finals_are_joined_to_their_syllable():
     from lmcself.core.linebreak import WORD_JOINER, keep_syllables
 
@@ -210,3 +255,49 @@ def test_burmese_pages_carry_the_joiners_and_others_do_not(client):
 
     assert client.get("/my/method").text.count(WORD_JOINER) > 100
     assert WORD_JOINER not in client.get("/km/method").text
+
+
+# The script blocks of each web font's language: every character of them that a page or a
+# catalog text uses must be inside the font's unicode-range and in both weights' files.
+SCRIPT_BLOCK = {
+    "km": (0x1780, 0x19FF),
+    "lo": (0x0E80, 0x0EFF),
+    "my": (0x1000, 0x109F),
+    "th": (0x0E00, 0x0E7F),
+}
+
+
+@pytest.mark.parametrize("code", list(FONTS))
+def test_every_character_the_pages_draw_is_in_the_web_font_subset(code):
+    from babel.messages.pofile import read_po
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from lmcself.web.fonts import FONTS_DIR
+
+    path = Path(__file__).resolve().parents[1] / "lmcself/translations" / LOCALES[code]
+    with (path / "LC_MESSAGES/messages.po").open("rb") as f:
+        texts = [m.string for m in read_po(f) if isinstance(m.string, str)]
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    texts += [p.read_text() for p in templates.glob("*.html")] + [language_name(code)]
+    low, high = SCRIPT_BLOCK[code]
+    used = {ord(c) for t in texts for c in t if low <= ord(c) <= high}
+    declared = set(subset.parse_unicodes(FONTS[code].unicode_range.replace(" ", "")))
+    assert used - declared == set(), [chr(c) for c in sorted(used - declared)]
+    for weight in WEIGHTS:
+        with TTFont(FONTS_DIR / Path(FONTS[code].file(weight)).name) as font:
+            cmap = font.getBestCmap()
+        assert used - set(cmap) == set(), [chr(c) for c in sorted(used - set(cmap))]
+
+
+def test_a_first_visit_takes_little_font():
+    """At most 50 KB of font for a Khmer page, 60 KB for a Burmese one (both weights, and the
+    language names of the switcher); `bench/pwa.py` measures what a browser really fetches."""
+    from lmcself.web.fonts import FONTS_DIR, names_file
+
+    def first_visit(code: str) -> int:
+        files = [FONTS[code].file(w) for w in WEIGHTS] + [names_file(c) for c in FONTS]
+        return sum((FONTS_DIR / Path(f).name).stat().st_size for f in files)
+
+    assert first_visit("km") <= 50 * 1024
+    assert first_visit("my") <= 60 * 1024

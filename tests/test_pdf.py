@@ -21,8 +21,16 @@ from lmcself.core.plan import reentry_code
 from lmcself.storage.db import get_db
 from lmcself.storage.submissions import insert
 from lmcself.web.forms import clean_name
-from lmcself.web.i18n import LOCALES
-from lmcself.web.pdf import ZWSP, RefusedURL, break_points, own_asset, render_document
+from lmcself.web.i18n import LOCALES, html_lang
+from lmcself.web.pdf import (
+    PDF_OPTIONS,
+    ZWSP,
+    RefusedURL,
+    break_points,
+    own_asset,
+    render_document,
+    strip_breaks,
+)
 from lmcself.web.plan_views import render_plan
 from lmcself.web.security import trust_host
 
@@ -34,7 +42,7 @@ SCRIPT_FONT = {
     "km": "Noto-Sans-Khmer",
     "lo": "Noto-Sans-Lao",
     "my": "Noto-Sans-Myanmar",
-    "th": "Noto-Sans-Thai",
+    "th": "lmcself-Thai",
     "zh": "lmcself-CJK-SC",
     "vi": "Noto-Sans",
     "en": "Noto-Sans",
@@ -64,7 +72,7 @@ def rendered(app, lang: str):
         g.lang = lang
         html = render_plan(record, None, pdf=True, business_name="Sokha & <Sons>")
         document = render_document(html, lang)
-        pdf = document.write_pdf()
+        pdf = document.write_pdf(**PDF_OPTIONS)
     return record, html, document, pdf
 
 
@@ -142,26 +150,62 @@ def test_no_line_starts_inside_a_syllable(module_app, lang):
     assert len(starts) > 60
 
 
+def squeeze(s: str) -> str:
+    """Text without white space or break characters: pdftotext breaks lines where the PDF wraps."""
+    return re.sub(r"[\s\u200b\u2060]+", "", s)
+
+
+def extracted(pdf: bytes, tmp_path) -> list[str]:
+    """The PDF's text as pdftotext gives it, in drawing order (-raw; poppler's sorting by position
+    moves some Thai and Lao marks) and sorted by position (floats such as the chart's scores
+    come last in drawing order), without list numbers and page numbers."""
+    texts = []
+    for mode in (["-raw"], []):
+        text = poppler("pdftotext", pdf, tmp_path, *mode)
+        text = re.sub(r"(?m)^\s*(\d+\.|\d+ / \d+)\s*$", "", text)
+        texts.append(squeeze(text))
+    return texts
+
+
+def paragraphs(html: str) -> list[str]:
+    """The text of every paragraph, heading and list item (without blocks inside) of the body."""
+    import html as html_module
+
+    body = html.split("<body", 1)[1]
+    found = []
+    for _tag, inner in re.findall(r"<(p|li|h1|h2|h3|h4)\b[^>]*>(.*?)</\1>", body, re.S):
+        if not re.search(r"<(p|li|ul|ol|div|h\d)\b", inner):
+            text = squeeze(html_module.unescape(re.sub(r"<[^>]+>", "", inner)))
+            if text:
+                found.append(text)
+    return found
+
+
 @pytest.mark.parametrize("lang", EXTRACTABLE)
-def test_pdftotext_gives_the_plans_text_back(module_app, lang, tmp_path):
-    record, _, _, pdf = rendered(module_app, lang)
-    # -raw: in drawing order (poppler sorting by position moves some Thai tone marks).
-    text = " ".join(poppler("pdftotext", pdf, tmp_path, "-raw").replace(ZWSP, "").split())
-    instrument = module_app.extensions["instrument"]
-    with module_app.test_request_context(f"/{lang}/"), force_locale(LOCALES[lang]):
-        g.lang = lang
-        expected = [
-            gettext("Your action plan"),
-            gettext(instrument.dimension(record.result.weakest).name),
-            gettext("Check again in 90 days"),
-        ]
-    expected += ["Sokha & <Sons>", reentry_code(record.id)]
+def test_pdftotext_gives_every_paragraph_of_the_plan_back(module_app, lang, tmp_path):
+    record, html, _, pdf = rendered(module_app, lang)
+    texts = extracted(pdf, tmp_path)
+    expected = paragraphs(html)
+    assert len(expected) > 50
+    assert "Sokha&<Sons>" in expected and reentry_code(record.id) in "".join(expected)
+    wrong = [p for p in expected if not any(p in text for text in texts)]
+    assert wrong == [], f"{len(wrong)} of {len(expected)} paragraphs differ: {wrong[:3]}"
 
-    def squeeze(s: str) -> str:  # pdftotext puts line breaks where the PDF wraps
-        return re.sub(r"\s+", "", s)
 
-    for phrase in expected:
-        assert squeeze(phrase) in squeeze(text), phrase
+# SARA AA (า) and SARA AM (ำ, drawn with the glyph of า), with and without tone marks, in both
+# orders: a PDF keeps one text per glyph, so whichever came first used to win.
+THAI_HELD_OUT = [
+    "ทางแชท ทำงาน น้ำดื่ม ก้าวหน้า ค่ำคืน ป่าไม้ ต่ำกว่า ทำ",
+    "ทำ ต่ำกว่า ป่าไม้ ค่ำคืน ก้าวหน้า น้ำดื่ม ทำงาน ทางแชท",
+]
+
+
+@pytest.mark.parametrize("text", THAI_HELD_OUT)
+@pytest.mark.parametrize("weight", [400, 700])
+def test_thai_text_pastes_as_written(text, weight, tmp_path):
+    html = f'<html lang="th"><body><p style="font-weight: {weight}">{text}</p></body></html>'
+    pdf = render_document(html, "th").write_pdf(**PDF_OPTIONS)
+    assert squeeze(text) in extracted(pdf, tmp_path)[0]
 
 
 # Long texts written without a single space, as owners and translators often write them.
@@ -229,6 +273,8 @@ def test_the_renderer_fetches_only_the_apps_own_files():
     from lmcself.web.pdf import STATIC_DIR
 
     assert own_asset((STATIC_DIR / "pdf.css").as_uri()) == STATIC_DIR / "pdf.css"
+    emoji = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+    assert own_asset(emoji.as_uri()) == emoji  # the one system file it may load
     for url in (
         "file:///etc/passwd",
         (STATIC_DIR / ".." / "lmcself" / "db.py").as_uri(),
@@ -237,6 +283,8 @@ def test_the_renderer_fetches_only_the_apps_own_files():
         "http://127.0.0.1:8000/static/app.css",
         "data:text/css,body{color:red}",
         "file://otherhost/etc/passwd",
+        "file:///usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+        "file:///usr/share/fonts/truetype/noto/../../../../../etc/passwd",
     ):
         with pytest.raises(RefusedURL):
             own_asset(url)
@@ -264,6 +312,7 @@ def test_business_name_is_escaped_in_the_pdf(module_app):
 def test_business_name_typed_in_zawgyi_prints_as_unicode():
     zawgyi = "ေရႊျမန္မာ"  # "Shwe Myanmar" typed with a Zawgyi keyboard
     assert clean_name(zawgyi) == "ရွှေမြန်မာ"
+    assert clean_name("မဂၤလာပါ") == "မင်္ဂလာပါ"  # short: the detector alone says 50/50
     assert clean_name("  Sokha\tshop\x00 \n") == "Sokha shop"
 
 
@@ -317,3 +366,151 @@ def test_pdf_without_csrf_token_is_refused(app, client, instrument):
 
 def test_unknown_plan_is_404(client):
     assert client.get(f"/en/plan/{uuid.uuid4()}").status_code == 404
+
+
+def drawn_glyphs(document):
+    """(font family, glyph id) of every glyph laid out, as WeasyPrint will draw it."""
+    from weasyprint.text.ffi import ffi, pango
+    from weasyprint.text.fonts import get_pango_font_key
+
+    for page in document.pages:
+        for box in walk(page._page_box):
+            if not isinstance(box, boxes.TextBox):
+                continue
+            box.pango_layout.reactivate(box.style)  # as draw_text does; layout frees it after
+            line, _ = box.pango_layout.get_first_line()
+            run = line.runs[0]
+            while run != ffi.NULL:
+                item, run = run.data, run.next
+                _, description, _ = get_pango_font_key(item.item.analysis.font)
+                family = ffi.string(pango.pango_font_description_get_family(description)).decode()
+                glyphs = item.glyphs
+                for info in glyphs.glyphs[0 : glyphs.num_glyphs]:
+                    yield family, info.glyph
+            box.pango_layout.deactivate()
+
+
+def broken_glyphs(family: str, weight: str = "Regular") -> set[int]:
+    """The glyphs HarfBuzz draws only for a broken cluster: the dotted circle, and for Burmese
+    the visible virama (a stack drawn apart)."""
+    import uharfbuzz as hb
+
+    path = f"/usr/share/fonts/truetype/noto/{family.replace(' ', '')}-{weight}.ttf"
+    if family == "lmcself Thai":
+        from lmcself.web.fonts import FONTS_DIR
+
+        path = str(FONTS_DIR / f"pdf-noto-sans-thai-{weight.lower()}.ttf")
+    font = hb.Font(hb.Face(hb.Blob.from_file_path(path)))
+    return {font.get_nominal_glyph(c) for c in (0x25CC, 0x1039)} - {None, 0}
+
+
+@pytest.mark.parametrize("lang", UNSPACED)
+def test_no_dotted_circle_and_no_broken_stack_in_the_pdf(module_app, lang):
+    from tests.test_shaping import HELD_OUT, texts
+
+    _, _, document, _ = rendered(module_app, lang)
+    family = {"km": "Noto Sans Khmer", "lo": "Noto Sans Lao", "my": "Noto Sans Myanmar"}.get(
+        lang, "lmcself Thai"
+    )
+    from lmcself.core.linebreak import keep_syllables
+
+    held = " ".join(HELD_OUT[lang] + texts(lang)[:40])
+    held = keep_syllables(held) if lang == "my" else held
+    held_in = render_document(f'<html lang="{lang}"><body><p>{held}</p></body></html>', lang)
+    bad = broken_glyphs(family)
+    for doc in (document, held_in):
+        drawn = [g for f, g in drawn_glyphs(doc) if f == family]
+        assert len(drawn) > 100
+        assert [g for g in drawn if g in bad] == [], "broken clusters drawn"
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_the_pdf_is_tagged_with_its_language_and_a_clean_title(module_app, lang, tmp_path):
+    import zlib
+
+    _, _, _, pdf = rendered(module_app, lang)
+    info = poppler("pdfinfo", pdf, tmp_path)
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    title = re.search(r"^Title:\s+(.*)$", info, re.M).group(1)
+    with module_app.test_request_context(f"/{lang}/"), force_locale(LOCALES[lang]):
+        assert strip_breaks(gettext("Your action plan")) in title
+    assert not set(title) & set("\u200b\u2060\u200c\u200d\ufeff"), ascii(title)
+    # The structure tree (in compressed object streams) names headings, paragraphs and lists.
+    objects = b"".join(
+        zlib.decompress(m.group(1))
+        for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+        if m.group(1)[:1] == b"x"
+    )
+    for role in (b"/StructTreeRoot", b"/H1", b"/P", b"/L", b"/LI"):
+        assert role in objects + pdf, role
+    assert f"/Lang ({html_lang(lang)})".encode() in objects + pdf
+
+
+@pytest.mark.parametrize("lang, plans", [("my", 40), ("km", 5), ("th", 5)])
+def test_no_page_holds_only_the_disclaimer(module_app, lang, plans):
+    """One Burmese plan in twenty used to put only the closing disclaimer on its last page."""
+    instrument = module_app.extensions["instrument"]
+    alone = []
+    for seed in range(plans):
+        record = typical_record(instrument, lang, seed=seed)
+        with module_app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
+            g.lang = lang
+            html = render_plan(record, None, pdf=True, business_name="Sokha")
+            document = render_document(html, lang)
+        for number, page in enumerate(document.pages, start=1):
+            classes = {
+                box.element.get("class")
+                for box in walk(page._page_box.children[0])
+                if isinstance(box, boxes.LineBox) and box.element is not None
+            }
+            if classes <= {"meta"}:
+                alone.append((seed, number))
+    assert alone == []
+
+
+MIXED_NAME = "Sokha 🍜☕ 老王小吃 ຮ້ານອາຫານ ហាងលក់ ရွှေမြန်မာ ร้านน้ำดี"
+# The face each script of MIXED_NAME must be drawn with, whatever the plan's language.
+NAME_FACES = (
+    "Noto-Sans",
+    "lmcself-CJK-SC",
+    "Noto-Sans-Lao",
+    "Noto-Sans-Khmer",
+    "Noto-Sans-Myanmar",
+    "lmcself-Thai",
+    "Noto-Color-Emoji",
+)
+
+
+@pytest.mark.parametrize("name", ["W" * 80, "ក" * 80, MIXED_NAME])
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_a_business_name_of_any_shape_prints_inside_the_margin_in_its_faces(
+    module_app, lang, name, tmp_path
+):
+    record = typical_record(module_app.extensions["instrument"], lang)
+    with module_app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
+        g.lang = lang
+        html = render_plan(record, None, pdf=True, business_name=name)
+        document = render_document(html, lang)
+        pdf = document.write_pdf(**PDF_OPTIONS)
+    for _, page, texts in lines(document):
+        right = page.content_box_x() + page.width
+        assert max(t.position_x + t.width for t in texts) <= right + 0.5
+    table = poppler("pdffonts", pdf, tmp_path).splitlines()[2:]
+    faces = {row.split()[0].split("+", 1)[-1].removesuffix("-Bold") for row in table}
+    assert not [f for f in faces if "DejaVu" in f or "JP" in f or "Noto-Sans-CJK" in f], faces
+    if name == MIXED_NAME:
+        assert set(NAME_FACES) <= faces, set(NAME_FACES) - faces
+    texts = extracted(pdf, tmp_path)
+    if lang in EXTRACTABLE and name != MIXED_NAME:
+        assert any(squeeze(name) in text for text in texts)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_glyph_is_missing_from_the_pdfs_faces(module_app, lang, caplog):
+    """The Chinese subset once lacked a space: eleven .notdef warnings per Chinese plan."""
+    record = typical_record(module_app.extensions["instrument"], lang, seed=5)
+    with module_app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
+        g.lang = lang
+        html = render_plan(record, None, pdf=True, business_name="老王 小吃 Sokha 🍜")
+        render_document(html, lang).write_pdf(**PDF_OPTIONS)
+    assert not [r for r in caplog.records if ".notdef" in r.getMessage()]

@@ -14,6 +14,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -41,7 +42,7 @@ from lmcself.storage.db import get_db
 from lmcself.storage.workshops import created_by, definitions, is_known, listing
 from lmcself.web.forms import LoginForm, WorkshopForm
 from lmcself.web.i18n import register_language_in_url
-from lmcself.web.pdf import render_pdf
+from lmcself.web.pdf_jobs import Busy, client_key, jobs
 from lmcself.web.plan_views import format_source_date, qr_svg
 from lmcself.web.security import public_base
 
@@ -321,8 +322,16 @@ def report():
 @staff_required
 def report_pdf():
     period, country, problems = report_request()
-    html = render_report(period, country, problems, pdf=True)
-    response = current_app.response_class(render_pdf(html, g.lang), mimetype="application/pdf")
+    try:
+        pdf = jobs().render(
+            client_key(), lambda: render_report(period, country, problems, pdf=True), g.lang
+        )
+    except Busy as busy:
+        flash(gettext("Many PDFs are being made right now. Please try again in a minute."))
+        response = make_response(render_report(period, country, problems), 429)
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
+    response = current_app.response_class(pdf, mimetype="application/pdf")
     name = f"situation-report-{country or 'all'}-{period.since}-{period.until}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -3,7 +3,8 @@
 A phone without a Khmer font, or with a Zawgyi font posing as its Burmese system font, still shows
 correct text: each of these languages gets a Noto Sans (SIL Open Font License) subset as WOFF2,
 declared with `unicode-range` (Latin text keeps the phone's own font) and `font-display: swap`,
-and loaded only on pages in that language. `lmcself build-fonts` makes the subsets from Debian's
+and loaded only on pages in that language. Unhinted, and Burmese without the Mon, Shan and Karen
+letters: a first visit takes at most 50 KB of font in Khmer and 60 KB in Burmese. `lmcself build-fonts` makes the subsets from Debian's
 fonts-noto-core; the WOFF2 files are committed under static/fonts/.
 """
 
@@ -41,7 +42,9 @@ class WebFont:
 FONTS: dict[str, WebFont] = {
     "km": WebFont("Noto Sans Khmer", "NotoSansKhmer", f"U+1780-17FF, U+19E0-19FF, {SHARED_RANGE}"),
     "lo": WebFont("Noto Sans Lao", "NotoSansLao", f"U+0E80-0EFF, {SHARED_RANGE}"),
-    "my": WebFont("Noto Sans Myanmar", "NotoSansMyanmar", f"U+1000-109F, {SHARED_RANGE}"),
+    # Burmese (U+1000-104F); the Mon, Shan and Karen letters after it would add 12 KB a weight
+    # that no Burmese page draws: those stay with the phone's own font.
+    "my": WebFont("Noto Sans Myanmar", "NotoSansMyanmar", f"U+1000-104F, {SHARED_RANGE}"),
     "th": WebFont("Noto Sans Thai", "NotoSansThai", f"U+0E01-0E5B, {SHARED_RANGE}"),
 }
 
@@ -66,7 +69,9 @@ def _subset(source: Path, target: Path, unicodes: list[int], text: str, small: b
     options.notdef_outline = True
     # Keep the copyright, family and licence names (OFL); the names faces drop the rest and hinting.
     options.name_IDs = [0, 1, 2, 13] if small else ["*"]
-    options.hinting = not small
+    # No TrueType hinting: phones draw these scripts unhinted anyway, and it was half the bytes
+    # (Khmer 33 -> 16 KB a weight, Burmese 51 -> 26 KB).
+    options.hinting = False
     ttfont = subset.load_font(str(source), options)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=unicodes, text=text)
@@ -97,6 +102,7 @@ def cjk_characters() -> set[str]:
                 chars.add(bytes([hi, lo]).decode("gb2312"))
     chars.update(map(chr, range(0x3000, 0x3040)))  # CJK symbols and punctuation
     chars.update(map(chr, range(0xFF00, 0xFF66)))  # full-width forms
+    chars.update(" \u00a0")  # Pango asks the face of a Chinese run for its spaces too
     from babel.messages.pofile import read_po
 
     with (CATALOG_ZH / "messages.po").open("rb") as f:
@@ -157,4 +163,94 @@ def build_fonts(out_dir: Path = FONTS_DIR) -> list[tuple[Path, int]]:
                 unicodes = subset.parse_unicodes(font.unicode_range.replace(" ", ""))
                 _subset(source, target, unicodes, "", small=False)
             made.append((target, target.stat().st_size))
-    return made + build_pdf_cjk(out_dir)
+    return made + build_pdf_cjk(out_dir) + build_pdf_thai(out_dir)
+
+
+# The PDF's Thai faces. HarfBuzz draws SARA AM (ำ) as NIKHAHIT then SARA AA, with the glyph of
+# า, and a PDF maps each glyph to one text: WeasyPrint keeps the first it meets, so every า after
+# an ำ pasted as ำ (or the other way round). These copies of Noto Sans Thai give the AA of an ำ a
+# glyph of its own (same outline, same kerning), chosen by a contextual substitution after
+# NIKHAHIT and an optional tone mark; `pdf.thai_text_map` then maps each glyph to its character.
+PDF_THAI_FAMILY = "lmcself Thai"
+PDF_THAI_FILES = {
+    400: "fonts/pdf-noto-sans-thai-regular.ttf",
+    700: "fonts/pdf-noto-sans-thai-bold.ttf",
+}
+SARA_AA, AM_AA = "uni0E32", "uni0E32.am"
+NIKHAHIT = "uni0E4D"
+TONES = ("uni0E48", "uni0E49", "uni0E4A", "uni0E4B")
+
+
+def _alias_in_kerning(gpos, glyph: str, alias: str) -> None:
+    """`alias` kerns exactly as `glyph` (class-based and glyph-pair kerning)."""
+    for lookup in gpos.LookupList.Lookup:
+        for sub in lookup.SubTable:
+            if type(sub).__name__ != "PairPos":
+                continue
+            if sub.Format == 2:
+                for classdef in (sub.ClassDef1, sub.ClassDef2):
+                    if glyph in classdef.classDefs:
+                        classdef.classDefs[alias] = classdef.classDefs[glyph]
+                if glyph in sub.Coverage.glyphs:
+                    sub.Coverage.glyphs.append(alias)
+            elif sub.Format == 1 and glyph in sub.Coverage.glyphs:
+                pair_set = sub.PairSet[sub.Coverage.glyphs.index(glyph)]
+                sub.Coverage.glyphs.append(alias)
+                sub.PairSet.append(pair_set)
+                sub.PairSetCount = len(sub.PairSet)
+
+
+def build_pdf_thai(out_dir: Path = FONTS_DIR) -> list[tuple[Path, int]]:
+    import copy
+
+    from fontTools.otlLib import builder
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.tables import otTables
+
+    made = []
+    for weight, file in PDF_THAI_FILES.items():
+        source = SOURCE_DIR / f"NotoSansThai-{WEIGHTS[weight]}.ttf"
+        if not source.exists():
+            raise click.ClickException(f"{source} is missing: apt-get install fonts-noto-core")
+        font = TTFont(str(source))
+        order = font.getGlyphOrder()
+        font.setGlyphOrder([*order, AM_AA])
+        font["glyf"].glyphs[AM_AA] = copy.deepcopy(font["glyf"][SARA_AA])
+        font["glyf"].glyphOrder = font.getGlyphOrder()
+        font["hmtx"].metrics[AM_AA] = font["hmtx"].metrics[SARA_AA]
+        font["maxp"].numGlyphs = len(font.getGlyphOrder())
+        gdef = font["GDEF"].table.GlyphClassDef.classDefs
+        gdef[AM_AA] = gdef.get(SARA_AA, 1)
+        _alias_in_kerning(font["GPOS"].table, SARA_AA, AM_AA)
+        # SARA AA -> its ำ copy after NIKHAHIT (and its narrow form), with or without a tone mark.
+        nikhahits = [g for g in order if g.startswith(NIKHAHIT)]
+        tones = [g for g in order if g.startswith(TONES)]
+        gsub = font["GSUB"].table
+        lookups = gsub.LookupList.Lookup
+        single = builder.buildLookup([builder.buildSingleSubstSubtable({SARA_AA: AM_AA})])
+        lookups.append(single)
+        glyph_map = font.getReverseGlyphMap()
+        rules = []
+        for backtrack in ([nikhahits], [tones, nikhahits]):  # closest glyph first
+            rule = otTables.ChainContextSubst()
+            rule.Format = 3
+            rule.BacktrackCoverage = [builder.buildCoverage(g, glyph_map) for g in backtrack]
+            rule.InputCoverage = [builder.buildCoverage([SARA_AA], glyph_map)]
+            rule.LookAheadCoverage = []
+            record = otTables.SubstLookupRecord()
+            record.SequenceIndex, record.LookupListIndex = 0, len(lookups) - 1
+            rule.SubstLookupRecord = [record]
+            rule.BacktrackGlyphCount, rule.InputGlyphCount = len(backtrack), 1
+            rule.LookAheadGlyphCount, rule.SubstCount = 0, 1
+            rules.append(rule)
+        lookups.append(builder.buildLookup(rules))
+        gsub.LookupList.LookupCount = len(lookups)
+        index = len(lookups) - 1
+        for record in gsub.FeatureList.FeatureRecord:
+            if record.FeatureTag == "ccmp":
+                record.Feature.LookupListIndex.append(index)
+                record.Feature.LookupCount = len(record.Feature.LookupListIndex)
+        target = out_dir / Path(file).name
+        font.save(str(target))
+        made.append((target, target.stat().st_size))
+    return made

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import segno
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -49,6 +50,7 @@ from lmcself.web.i18n import (
     year_in_calendar,
 )
 from lmcself.web.pdf import render_pdf
+from lmcself.web.pdf_jobs import Busy, client_key, jobs
 from lmcself.web.security import public_base
 
 bp = Blueprint("plan", __name__)
@@ -147,9 +149,28 @@ def render_plan(
 
 
 def plan_pdf(submission: Submission, business_name: str = "") -> bytes:
-    """The plan as PDF bytes, in the language of the current request (g.lang)."""
+    """The plan as PDF bytes, in the language of the current request (g.lang), made here (the
+    `lmcself pdf` command, the bench); the site makes them in the PDF pool (`pooled_plan_pdf`)."""
     html = render_plan(submission, None, pdf=True, business_name=business_name)
     return render_pdf(html, g.get("lang", DEFAULT_LOCALE))
+
+
+def pooled_plan_pdf(submission: Submission, business_name: str = "") -> bytes:
+    """The plan as PDF bytes from the PDF pool (pdf_jobs.py), or its cache; Busy when too many
+    are under way."""
+    lang = g.get("lang", DEFAULT_LOCALE)
+    return jobs().render(
+        client_key(),
+        lambda: render_plan(submission, None, pdf=True, business_name=business_name),
+        lang,
+        cache_key=jobs().key(submission.id, lang, business_name),
+    )
+
+
+def busy_response(response: Response, retry_after: int) -> Response:
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def plan_data() -> dict:
@@ -361,7 +382,17 @@ def pdf(submission_id: str):
     if not form.validate_on_submit():
         # The owner's typing stays in the field, with the message above it.
         return render_plan(record, form), 400
-    response = make_response(plan_pdf(record, form.business_name.data))
+    try:
+        pdf = pooled_plan_pdf(record, form.business_name.data)
+    except Busy as busy:
+        # The owner's typing stays in the field, with the message above it.
+        form.business_name.errors = [
+            gettext(
+                "Many plans are being made right now. Please try again in a minute: your name stays in the field."
+            )
+        ]
+        return busy_response(make_response(render_plan(record, form)), busy.retry_after)
+    response = make_response(pdf)
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="action-plan-{record.created_on.isoformat()}.pdf"'

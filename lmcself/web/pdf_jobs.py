@@ -1,0 +1,175 @@
+"""PDFs made off the request threads, so that a flood of them never stalls the site (issue 13).
+
+A PDF takes a quarter of a second of CPU or more; made on a request thread, 30 at once held every
+thread of the server and a cheap page waited seconds. Here:
+- WeasyPrint runs in a small pool of processes (`PDF_WORKERS` per server process, started on the
+  first PDF, fonts and stylesheets warmed in each, at a lower CPU priority than the pages);
+- at most `PDF_PENDING` PDFs are running or waiting per server process, and at most
+  `PDF_PER_CLIENT` per client; past that the answer is at once `Busy`, which the views turn into
+  429 with Retry-After and a friendly message, and the request thread is free again;
+- a client is its session (the CSRF token every PDF form carries, hashed): no IP address is used
+  or kept;
+- plans already made are kept in memory, at most `PDF_CACHE_BYTES`, least recently used first
+  out, keyed by a keyed hash of (submission, language, business name): the name is never a key
+  in clear, and nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import multiprocessing
+import os
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from flask import Flask, current_app, session
+
+# Seconds a PDF may take in the pool before the request gives up (a PDF takes well under 1 s).
+RENDER_TIMEOUT = 30.0
+
+
+class Busy(Exception):
+    """Too many PDFs under way (for the server or for this client): try again later."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many PDFs under way; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def _warm() -> None:
+    """In each pool process: yield the CPU to the pages, then load WeasyPrint, fonts and styles."""
+    os.nice(10)
+    from lmcself.web.pdf import render_document
+
+    for lang, text in (("en", "Aa 1"), ("km", "ក"), ("lo", "ກ"), ("my", "က"), ("th", "ก")):
+        render_document(f'<html lang="{lang}"><body><p>{text}</p></body></html>', lang)
+    render_document('<html lang="zh"><body><p>中</p></body></html>', "zh").write_pdf()
+
+
+def _render(html: str, lang: str) -> bytes:
+    from lmcself.web.pdf import render_pdf
+
+    return render_pdf(html, lang)
+
+
+class PdfJobs:
+    """The pool, the limits and the cache of one server process."""
+
+    def __init__(self, workers: int, pending: int, per_client: int, cache_bytes: int) -> None:
+        self.workers = workers
+        self.pending_limit = pending
+        self.per_client = per_client
+        self.cache_bytes = cache_bytes
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._clients: dict[str, int] = {}
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cached_bytes = 0
+        # Cache keys are keyed hashes; the key lives only in this process's memory.
+        self._salt = secrets.token_bytes(32)
+
+    def key(self, *parts: str) -> str:
+        return hmac.new(self._salt, "\0".join(parts).encode(), hashlib.sha256).hexdigest()
+
+    def pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                # spawn: the server's threads and sockets are not copied into the renderers.
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_warm,
+                )
+            return self._pool
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+    def _retry_after(self) -> int:
+        # Each waiting PDF takes about half a second of a worker.
+        return max(1, math.ceil(self._pending * 0.5 / max(self.workers, 1)))
+
+    def _cached(self, key: str) -> bytes | None:
+        with self._lock:
+            pdf = self._cache.get(key)
+            if pdf is not None:
+                self._cache.move_to_end(key)
+            return pdf
+
+    def _keep(self, key: str, pdf: bytes) -> None:
+        if len(pdf) > self.cache_bytes:
+            return
+        with self._lock:
+            if key in self._cache:
+                return
+            self._cache[key] = pdf
+            self._cached_bytes += len(pdf)
+            while self._cached_bytes > self.cache_bytes:
+                _, old = self._cache.popitem(last=False)
+                self._cached_bytes -= len(old)
+
+    def render(
+        self, client: str, html: Callable[[], str], lang: str, cache_key: str | None = None
+    ) -> bytes:
+        """The PDF of html() in lang, from the cache or the pool; Busy past the limits."""
+        if cache_key is not None and (pdf := self._cached(cache_key)) is not None:
+            return pdf
+        with self._lock:
+            if self._pending >= self.pending_limit or self._clients.get(client, 0) >= (
+                self.per_client
+            ):
+                raise Busy(self._retry_after())
+            self._pending += 1
+            self._clients[client] = self._clients.get(client, 0) + 1
+        try:
+            page = html()
+            if self.workers == 0:  # in the request thread (tests, tools)
+                pdf = _render(page, lang)
+            else:
+                pdf = self.pool().submit(_render, page, lang).result(timeout=RENDER_TIMEOUT)
+        except FutureTimeout:
+            raise Busy(self._retry_after()) from None
+        finally:
+            with self._lock:
+                self._pending -= 1
+                left = self._clients.pop(client) - 1
+                if left:
+                    self._clients[client] = left
+        if cache_key is not None:
+            self._keep(cache_key, pdf)
+        return pdf
+
+
+def client_key() -> str:
+    """This client, without its IP address: a hash of its session's CSRF token (every PDF form
+    carries one), or of a token made for the session."""
+    token = session.get("csrf_token") or session.setdefault("pdf_client", secrets.token_hex(16))
+    return hashlib.sha256(f"pdf-client\0{token}".encode()).hexdigest()[:32]
+
+
+def jobs() -> PdfJobs:
+    return current_app.extensions["pdf_jobs"]
+
+
+def init_app(app: Flask) -> None:
+    # No pool under tests unless asked for: each test app would start (and warm) its own.
+    app.config.setdefault("PDF_WORKERS", 0 if app.testing else 1)
+    app.config.setdefault("PDF_PENDING", 2)
+    app.config.setdefault("PDF_PER_CLIENT", 1)
+    app.config.setdefault("PDF_CACHE_BYTES", 16 * 1024 * 1024)
+    app.extensions["pdf_jobs"] = PdfJobs(
+        workers=app.config["PDF_WORKERS"],
+        pending=app.config["PDF_PENDING"],
+        per_client=app.config["PDF_PER_CLIENT"],
+        cache_bytes=app.config["PDF_CACHE_BYTES"],
+    )
