@@ -37,7 +37,14 @@ def record(instrument):
 
 def test_migrations_are_recorded_and_safe_to_run_again(tmp_path):
     database = connect(str(tmp_path / "m.db"))
-    names = ["0001_submissions", "0002_reentry", "0003_push", "0004_staff", "0005_facts"]
+    names = [
+        "0001_submissions",
+        "0002_reentry",
+        "0003_push",
+        "0004_staff",
+        "0005_facts",
+        "0006_protection",
+    ]
     assert migrate(database) == names
     assert migrate(database) == []
     assert [r["name"] for r in database["_migrations"].rows] == names
@@ -55,7 +62,13 @@ def test_the_reentry_migration_fills_in_rows_stored_before_it(tmp_path, record, 
     row.update(answers="{}", scores="{}", content_hash="x")
     database["submissions"].insert(row)
     monkeypatch.undo()
-    assert migrate(database) == ["0002_reentry", "0003_push", "0004_staff", "0005_facts"]
+    assert migrate(database) == [
+        "0002_reentry",
+        "0003_push",
+        "0004_staff",
+        "0005_facts",
+        "0006_protection",
+    ]
     stored = database.execute("SELECT reentry FROM submissions").fetchone()[0]
     assert stored == reentry_code(record["id"])
 

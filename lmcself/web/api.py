@@ -11,10 +11,11 @@ from lmcself.central.bundle import BundleError, import_records, record_from_line
 from lmcself.central.push import MAX_BATCH, device_for
 from lmcself.core.submissions import InvalidSubmission, build_record, normalize_workshop
 from lmcself.core.suppress import DEFAULT_K
-from lmcself.storage.dashboard import peers
 from lmcself.storage.db import Inserted, SubmissionConflict, get_db, insert_submission
+from lmcself.storage.figures import PEER_KEYS, PUBLIC_MIN_GROUP, peers
 from lmcself.storage.workshops import WorkshopError, checked_definition, is_known
 from lmcself.web.i18n import LOCALES
+from lmcself.web.ratelimit import slowed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_SUBMISSION_BYTES = 32 * 1024
@@ -39,6 +40,7 @@ def instrument_json():
 
 
 @bp.post("/submissions")
+@slowed
 def submit():
     """201 for a new id, 200 for the same id and content again, 409 for the same id and other content."""
     if request.content_length is not None and request.content_length > MAX_SUBMISSION_BYTES:
@@ -69,16 +71,30 @@ def submit():
     except SubmissionConflict:
         return error(409, "a different submission with this id exists")
     status = 201 if outcome is Inserted.CREATED else 200
-    # "Businesses like yours" for the phone's result, as the result page shows it (from k).
-    like = peers(get_db(), record, current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K))
-    body = {
-        "id": record["id"],
-        "status": outcome.value,
-        "scores": record["scores"],
-        "peers": {"n": like.n, "overall": like.overall} if like else None,
-    }
+    # No figure of other businesses here: an answer to a post must not show what it changed
+    # (the phone asks GET /api/v1/peers for the released "businesses like yours").
+    body = {"id": record["id"], "status": outcome.value, "scores": record["scores"]}
     location = url_for("assessment.result", lang=locale, submission_id=record["id"])
     return jsonify(body), status, {"Location": location}
+
+
+@bp.get("/peers")
+def peers_json():
+    """ "Businesses like yours" for ?country=&sector=&size=, as last released (released in
+    steps of k, protected and rounded; storage/figures.py): {"peers": {"n", "overall"} | null}."""
+    inst = current_app.extensions["instrument"]
+    context = {}
+    for key in PEER_KEYS:
+        value = request.args.get(key)
+        if inst.context_question(key).option(value) is None:
+            return error(422, f"{key}: missing or not one of the options")
+        context[key] = value
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    minimum = current_app.config.get("PUBLIC_MIN_GROUP", PUBLIC_MIN_GROUP)
+    like = peers(get_db(), inst, context, k, minimum)
+    response = jsonify({"peers": {"n": like.n, "overall": like.overall} if like else None})
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.post("/batches")

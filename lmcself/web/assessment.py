@@ -27,8 +27,8 @@ from lmcself.core.instrument import Instrument
 from lmcself.core.scoring import DimensionScore, Result
 from lmcself.core.submissions import build_record, new_id, normalize_workshop
 from lmcself.core.suppress import DEFAULT_K
-from lmcself.storage.dashboard import peers
 from lmcself.storage.db import SubmissionConflict, get_db, get_submission, insert_submission
+from lmcself.storage.figures import PUBLIC_MIN_GROUP, peers
 from lmcself.storage.workshops import is_known
 from lmcself.web.forms import StartForm, questions_form, valid_answers
 from lmcself.web.i18n import best_language, register_language_in_url, select_locale
@@ -185,7 +185,13 @@ def result(submission_id: str):
         "result.html",
         result=Result.from_dict(record["scores"]),
         record=record,
-        peers=peers(get_db(), record, k),
+        peers=peers(
+            get_db(),
+            instrument(),
+            record,
+            k,
+            current_app.config.get("PUBLIC_MIN_GROUP", PUBLIC_MIN_GROUP),
+        ),
     )
 
 
