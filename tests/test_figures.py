@@ -14,6 +14,7 @@ from lmcself.core.disclosure import (
     Cell,
     Tally,
     count_noise,
+    mean_bound,
     perturbed_count,
     perturbed_mean,
     public,
@@ -88,7 +89,7 @@ def test_a_protected_cell_always_shows_the_same_and_moves_within_its_bounds():
         assert abs(count - n) <= COUNT_MAX
         mean = perturbed_mean(total, n, key, "overall")
         assert mean == perturbed_mean(total, n, key, "overall")
-        assert abs(mean - total / n) <= max(100 / n, 1) + 0.05
+        assert abs(mean - total / n) <= mean_bound(n) + 0.05
         if n >= 100:
             assert abs(mean - total / n) <= 1.05  # the promise on the report
 

@@ -23,7 +23,7 @@ from .conftest import memory_database, random_records, sign_in, store
 from .test_pdf import UNSPACED, lines
 
 INSTRUMENT = default_instrument()
-# June to November 2026: the default period (September to November) and the one before.
+# June to November 2026: the default period (the fourth quarter) and the one before.
 POOL = random_records(INSTRUMENT, 240, seed=61, start=date(2026, 6, 1), days=183)
 
 
@@ -32,8 +32,25 @@ def test_periods():
     assert period.months == 3
     assert period.before() == Period("2026-06", "2026-08")
     assert Period("2026-01", "2026-01").before() == Period("2025-12", "2025-12")
-    assert Period.default("2026-02") == Period("2025-12", "2026-02")
+    assert Period.default("2026-02") == Period("2026-01", "2026-03")
     assert Period.default(None, today=date(2026, 12, 3)) == Period("2026-10", "2026-12")
+
+
+@pytest.mark.parametrize(
+    "asked, covered",
+    [
+        (("2026-11", "2026-11"), ("2026-10", "2026-12")),  # one quarter
+        (("2026-04", "2026-05"), ("2026-04", "2026-06")),
+        (("2026-09", "2026-11"), ("2026-01", "2026-12")),  # two quarters: the whole year
+        (("2025-12", "2026-01"), ("2025-01", "2026-12")),
+    ],
+)
+def test_a_report_covers_a_quarter_or_whole_years(asked, covered):
+    """The lattice of periods: no two reports differ by a month or two (docs/privacy.md)."""
+    assert Period(*asked).snapped() == Period(*covered)
+    report = situation_report(memory_database(POOL[:30]), INSTRUMENT, Period(*asked), 5)
+    assert report.period == Period(*covered)
+    assert report.earlier == Period(*covered).before()
 
 
 def in_period(records, period):
@@ -41,7 +58,7 @@ def in_period(records, period):
 
 
 def test_the_figures_are_right_with_k_1():
-    period = Period("2026-09", "2026-11")
+    period = Period("2026-10", "2026-12")
     report = situation_report(memory_database(POOL), INSTRUMENT, period, 1, protect=False)
     now, before = in_period(POOL, period), in_period(POOL, period.before())
     assert report.whole.total == len(now)
@@ -63,7 +80,7 @@ def test_the_figures_are_right_with_k_1():
 
 
 def test_one_country():
-    period = Period("2026-09", "2026-11")
+    period = Period("2026-10", "2026-12")
     report = situation_report(memory_database(POOL), INSTRUMENT, period, 1, "LA", False)
     assert report.whole.total == sum(1 for r in in_period(POOL, period) if r["country"] == "LA")
     assert [g.value for g in report.whole.groups] == ["LA"]
@@ -77,7 +94,7 @@ def test_one_country():
 def test_nothing_under_k_is_shown(picks, k):
     records = [POOL[i] for i in picks]
     db = memory_database(records)
-    period = Period("2026-09", "2026-11")
+    period = Period("2026-10", "2026-12")
     report = situation_report(db, INSTRUMENT, period, k, protect=False)
     for figures in report.stand.values():
         assert all(g.n >= k for g in figures.groups)
@@ -117,7 +134,7 @@ def test_the_report_page_and_pdf(app, client, trainer, staff_member):
     assert "Choose a first and a last month, the first not after the last." in bad.text
     pdf = client.get("/vi/staff/report.pdf?since=2026-09&until=2026-11")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
-    assert "situation-report-all-2026-09-2026-11.pdf" in pdf.headers["Content-Disposition"]
+    assert "situation-report-all-2026-01-2026-12.pdf" in pdf.headers["Content-Disposition"]
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True
     ).stdout.decode()

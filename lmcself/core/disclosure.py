@@ -11,13 +11,15 @@ from storage/figures.py). docs/privacy.md says who sees which.
   of that key (a ptable lookup). The same cell always shows the same value, however often and
   by whatever way it is asked for, so asking again averages nothing away; two cells that differ
   by one business have unrelated keys, so their difference carries the noise of both.
-  Counts move by at most COUNT_MAX; a group's score total moves by up to max(SUM_SCALE, n)
-  points, so its average by up to max(SUM_SCALE / n, 1) points: 1 point from 100 submissions.
+  Counts move by at most COUNT_MAX; a group's score total moves by up to sum_bound(n) points,
+  so its average by up to mean_bound(n) points: 1 point from 100 submissions, 9 in a group
+  of 20, 39 in a group of 5.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -28,7 +30,7 @@ KEY_RANGE = 256
 # the chances out of 256 (mean 0, variance 0.69, as the ONS's ptables: mostly 0 or 1).
 COUNT_PTABLE: tuple[tuple[int, int], ...] = ((-2, 10), (-1, 48), (0, 140), (1, 48), (2, 10))
 COUNT_MAX = max(abs(p) for p, _ in COUNT_PTABLE)
-SUM_SCALE = 100  # a score total moves by up to max(SUM_SCALE, n) points (one business: 0-100)
+SUM_SCALE = 100  # a total of 100 scores moves by up to this (one business: 0-100); sum_bound
 COMMON = 0.7  # share of a cell's noise shared by all its averages (dimension averages cannot be
 # averaged together to take it away; the rest keeps the differences between parts inexact)
 PUBLIC_STEP = 5  # public averages are shown rounded to this many points
@@ -80,10 +82,16 @@ class Figures:
     gaps: dict[str, int | None] = field(default_factory=dict)  # the most common first
 
 
-def _uniform(key: int, measure: str) -> float:
-    """A fixed number in [-1, 1) for a cell key and a measure (the continuous ptable)."""
-    digest = hashlib.blake2b(f"{measure}:{key % KEY_RANGE}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest) / 2**63 - 1
+def _spread(key: int, measure: str) -> float:
+    """A fixed number in [-1, 1] for a cell key and a measure (the continuous ptable): keys
+    k and k + 128 get opposite values, so over all keys the noise averages exactly 0; more
+    often far from 0 than near it (density |x|), so at the same bound a difference of two
+    cells says less than with evenly spread noise."""
+    place = key % KEY_RANGE
+    half = KEY_RANGE // 2
+    digest = hashlib.blake2b(f"{measure}:{place % half}".encode(), digest_size=8).digest()
+    magnitude = math.sqrt(int.from_bytes(digest) / 2**64)
+    return magnitude if place < half else -magnitude
 
 
 def count_noise(key: int) -> int:
@@ -104,10 +112,22 @@ def perturbed_count(tally: Tally, k: int) -> int:
     return max(k, tally.n + count_noise(tally.key))
 
 
+def sum_bound(n: int) -> int:
+    """How far a score total of n submissions may move: one business's worth (SUM_SCALE) in a
+    group of 100, more in smaller groups (where one business weighs more: up to two at the
+    smallest), n from 100 on, so an average moves by at most max(1, sum_bound(n) / n) points."""
+    return max(n, 2 * SUM_SCALE - n)
+
+
+def mean_bound(n: int) -> float:
+    """How far an average of n submissions may move, in points."""
+    return sum_bound(n) / n
+
+
 def perturbed_mean(total: int, n: int, key: int, measure: str) -> float:
     """An average of scores 0-100 as shown: the total moved by a fixed function of the cell key."""
-    scale = max(SUM_SCALE, n)
-    noise = scale * (COMMON * _uniform(key, "common") + (1 - COMMON) * _uniform(key, measure))
+    scale = sum_bound(n)
+    noise = scale * (COMMON * _spread(key, "common") + (1 - COMMON) * _spread(key, measure))
     return round(min(100.0, max(0.0, (total + noise) / n)), 1)
 
 

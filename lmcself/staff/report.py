@@ -17,7 +17,6 @@ from lmcself.core.instrument import Instrument
 from lmcself.storage.figures import Dashboard, Group, dashboard, gives_away
 
 SECTIONS = ("country", "sector", "size", "women_led")
-PERIOD_MONTHS = 3  # the default period: the last three months with submissions
 TOP_GAPS = 5
 
 
@@ -44,11 +43,23 @@ class Period:
         start = month_index(self.since)
         return Period(month_name(start - self.months), month_name(start - 1))
 
+    def snapped(self) -> Period:
+        """The period a report covers: the calendar quarter of both months, or else the whole
+        calendar years from the first to the last. Reports come from this fixed lattice of
+        periods only, so that no two of them differ by a month or two: with any first and last
+        month, many reports that differ by the same few submissions would each carry their own
+        noise, and their average would wear it away (docs/privacy.md)."""
+        start, end = month_index(self.since), month_index(self.until)
+        if start // 3 == end // 3:
+            quarter = start // 3 * 3
+            return Period(month_name(quarter), month_name(quarter + 2))
+        return Period(month_name(start // 12 * 12), month_name(end // 12 * 12 + 11))
+
     @classmethod
     def default(cls, latest: str | None, today: date | None = None) -> Period:
-        """The last PERIOD_MONTHS months up to the latest month with submissions (or today)."""
+        """The calendar quarter of the latest month with submissions (or of today)."""
         end = month_index(latest or (today or date.today()).strftime("%Y-%m"))
-        return cls(month_name(end - PERIOD_MONTHS + 1), month_name(end))
+        return cls(month_name(end), month_name(end)).snapped()
 
 
 @dataclass(frozen=True)
@@ -117,7 +128,9 @@ def situation_report(
     country: str | None = None,
     protect: bool = True,
 ) -> Report:
-    """The report's figures, protected (the cell key method) unless protect is False (tests)."""
+    """The report's figures for the period's snapped form (Period.snapped), protected (the
+    cell key method) unless protect is False (tests of the suppression)."""
+    period = period.snapped()
     filters = {"country": country} if country else {}
     stand = {
         by: dashboard(db, instrument, by, k, filters, period.since, period.until, protect)

@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_babel import gettext
 
-from lmcself.core.disclosure import COUNT_MAX, SUM_SCALE
+from lmcself.core.disclosure import COUNT_MAX, mean_bound
 from lmcself.core.suppress import DEFAULT_K
 from lmcself.staff.accounts import (
     check_login,
@@ -262,7 +262,7 @@ def report_request() -> tuple[Period, str | None, list[str]]:
     since, until = request.args.get("since", ""), request.args.get("until", "")
     if since or until:
         if MONTH_RE.match(since) and MONTH_RE.match(until) and since <= until:
-            period = Period(since, until)
+            period = Period(since, until).snapped()
         else:
             problems.append(
                 gettext("Choose a first and a last month, the first not after the last.")
@@ -283,7 +283,7 @@ def render_report(
         "staff_report.html",
         report=report,
         count_max=COUNT_MAX,
-        sum_scale=SUM_SCALE,
+        small_bound=round(mean_bound(20)),
         problems=problems,
         pdf=pdf,
         k=k,
