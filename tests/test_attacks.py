@@ -16,12 +16,14 @@ from datetime import date, timedelta
 
 import pytest
 
+from lmcself.core.disclosure import PUBLIC_STEP
 from lmcself.core.instrument import default_instrument
 from lmcself.core.submissions import build_record
 from lmcself.staff.export import ANY, aggregate_rows, anonymized_records
 from lmcself.staff.report import Period, month_index, month_name, situation_report
+from lmcself.storage import db as db_module
 from lmcself.storage.db import insert_submission
-from lmcself.storage.figures import dashboard, release, stored_records
+from lmcself.storage.figures import PEERS_STEP, dashboard, release, stored_records
 
 from .conftest import memory_database
 
@@ -86,6 +88,13 @@ def business(rnd: random.Random, workshop: str | None = None, **context: str) ->
     uid = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
     day = date(2026, 11, 1) + timedelta(days=rnd.randrange(20))
     return build_record(INSTRUMENT, uid, "en", values, answers, workshop, day)
+
+
+@pytest.fixture(autouse=True)
+def seeded_record_keys(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """The record keys drawn from a seeded generator, so every run gives the same figures."""
+    rnd = random.Random(f"keys-{request.node.name}")
+    monkeypatch.setattr(db_module, "record_key", lambda: rnd.randrange(256))
 
 
 def people(rnd: random.Random, n: int, **fixed: str) -> list[dict]:
@@ -223,12 +232,12 @@ def test_tracking_peers_over_time():
         context = {"country": rnd.choice(COUNTRIES), "sector": "retail", "size": "1"}
         db = memory_database(people(rnd, rnd.randint(10, 60), **context))
         scope = "peers"
-        before = release(db, INSTRUMENT, scope, context, K, PUBLIC_MIN)
+        before = release(db, INSTRUMENT, scope, context, K, PUBLIC_MIN, PEERS_STEP)
         n_before = db.execute("SELECT count(*) FROM facts").fetchone()[0]
         target = None
         for record in people(rnd, 12, **context):
             insert_submission(db, record)
-            now = release(db, INSTRUMENT, scope, context, K, PUBLIC_MIN)
+            now = release(db, INSTRUMENT, scope, context, K, PUBLIC_MIN, PEERS_STEP)
             if now != before:
                 target = record  # the arrival that moved the figures
                 break
@@ -258,17 +267,18 @@ def test_k_minus_1_fakes(where, start):
         for record in real_before:
             record["workshop"] = code
         db = memory_database(real_before)
-        before = release(db, INSTRUMENT, "s", filters, K, PUBLIC_MIN)
+        step = PEERS_STEP if where == "group" else PUBLIC_STEP
+        before = release(db, INSTRUMENT, "s", filters, K, PUBLIC_MIN, step)
         fakes = [
             fake(rnd, code, **context) for _ in range((PUBLIC_MIN if start == "new" else K) - 1)
         ]
         for record in fakes:
             insert_submission(db, record)
-            assert release(db, INSTRUMENT, "s", filters, K, PUBLIC_MIN) == before
+            assert release(db, INSTRUMENT, "s", filters, K, PUBLIC_MIN, step) == before
         target = people(rnd, 1, **context)[0]
         target["workshop"] = code
         insert_submission(db, target)
-        after = release(db, INSTRUMENT, "s", filters, K, PUBLIC_MIN)
+        after = release(db, INSTRUMENT, "s", filters, K, PUBLIC_MIN, step)
         if after is None or after == before:
             return None
         # The adversary knows the true counts: their own fakes and the one they waited for.

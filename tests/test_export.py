@@ -139,3 +139,59 @@ def test_staff_download_the_exports_and_trainers_cannot(app, client, trainer, st
     assert "កម្ពុជា" in book  # the labels in the staff member's language (Khmer: Cambodia)
     assert client.get("/km/staff/exports/records.xlsx").status_code == 404
     assert client.get("/km/staff/exports/aggregate.csv?by=answers").status_code == 404
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(range(len(POOL))), max_size=150, unique=True), st.integers(2, 8))
+def test_no_combination_gives_away_an_answer_by_membership(picks, k):
+    """Distinct l-diversity (l = 2): in every combination of quasi-identifiers, each question's
+    answer is either shown with two or more different answers among its members, or
+    suppressed in all of them, with the part's and the overall score that would give it back;
+    the achieved k and l are what the rows show."""
+    records = [POOL[i] for i in picks]
+    result = anonymized_records(records, INSTRUMENT, k)
+    classes: dict = {}
+    for row in result.rows:
+        classes.setdefault(tuple(row[c] for c in QUASI_IDENTIFIERS), []).append(row)
+    for members in classes.values():
+        for dim in INSTRUMENT.dimensions:
+            for q in dim.questions:
+                values = {row[f"answer_{q.key}"] for row in members}
+                assert values == {ANY} or (len(values) >= 2 and ANY not in values)
+                if values == {ANY}:
+                    assert {row[f"score_{dim.key}"] for row in members} == {ANY}
+                    assert {row["overall"] for row in members} == {ANY}
+    if result.rows:
+        assert result.k == min(len(m) for m in classes.values()) >= k
+        assert result.l_diversity >= 2
+
+
+def test_the_record_export_shows_the_quarter_never_the_month_or_day():
+    result = anonymized_records(POOL[:300], INSTRUMENT, 5)
+    quarters = {row["quarter"] for row in result.rows}
+    assert quarters <= {"2026-Q4", ANY} and "2026-Q4" in quarters
+    days = {r["created_on"] for r in POOL} | {r["created_on"][:7] for r in POOL}
+    assert not any(day in json.dumps(result.rows) for day in days)
+
+
+def test_the_export_states_the_k_and_l_it_achieved(app, tmp_path):
+    store(app, POOL[:150])
+    out = tmp_path / "records.csv"
+    result = app.test_cli_runner().invoke(main, ["export", "records", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "achieved k = " in result.output and ", l = 2" in result.output
+
+
+def test_the_aggregate_export_is_protected_consistent_and_close_on_large_groups(app):
+    records = random_records(INSTRUMENT, 700, seed=24, workshop=None)
+    db = memory_database(records)
+    rows = aggregate_rows(db, INSTRUMENT, "country")
+    assert rows == aggregate_rows(db, INSTRUMENT, "country")  # the same cell, the same value
+    moved = 0
+    for row in rows:
+        members = [r for r in records if r["country"] == row["country"]]
+        assert len(members) >= 100 and abs(row["submissions"] - len(members)) <= 2
+        exact = sum(r["overall"] for r in members) / len(members)
+        assert abs(row["overall_mean"] - exact) <= 1.05
+        moved += row["overall_mean"] != round(exact, 1) or row["submissions"] != len(members)
+    assert moved  # perturbed, not exact

@@ -126,10 +126,11 @@ def test_the_report_page_and_pdf(app, client, trainer, staff_member):
     assert client.get("/en/staff/report.pdf").status_code == 403
     client = app.test_client()
     sign_in(client, staff_member, lang="vi")
-    page = client.get("/vi/staff/report?since=2026-09&until=2026-11&country=KH")
+    page = client.get("/vi/staff/report?since=2026-10&until=2026-11&country=KH")
     assert page.status_code == 200 and 'lang="vi"' in page.text
     assert page.headers["Cache-Control"] == "no-store"
-    assert "tháng 9, 2026" in page.text or "tháng 9 năm 2026" in page.text
+    # The fourth quarter (October to December), its months written in Vietnamese.
+    assert "tháng 10, 2026" in page.text or "tháng 10 năm 2026" in page.text
     bad = client.get("/en/staff/report?since=2026-13&until=2026-11")
     assert "Choose a first and a last month, the first not after the last." in bad.text
     pdf = client.get("/vi/staff/report.pdf?since=2026-09&until=2026-11")
@@ -162,3 +163,29 @@ def test_the_report_pdf_stays_inside_the_page_and_wraps_between_syllables(report
     assert past == []
     if lang in UNSPACED:
         assert [s[:12] for s in starts if s and unicodedata.category(s[0]) in ("Mn", "Mc")] == []
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_the_report_is_protected_says_so_and_stays_the_same(report_app, lang):
+    """Every figure through the cell key method: the same report twice is the same; counts
+    within 2 and averages within 1 point of the exact ones on groups of 100 or more."""
+    period = Period("2026-10", "2026-12")
+    with report_app.app_context():
+        from lmcself.storage.db import get_db
+
+        db = get_db()
+        shown = situation_report(db, INSTRUMENT, period, 5)
+        assert shown == situation_report(db, INSTRUMENT, period, 5)
+        exact = situation_report(db, INSTRUMENT, period, 5, protect=False)
+    assert shown.whole.total != exact.whole.total or shown.whole.overall != exact.whole.overall
+    assert abs(shown.whole.total - exact.whole.total) <= 2
+    if exact.whole.total >= 100:
+        assert abs(shown.whole.overall - exact.whole.overall) <= 1.05
+    with report_app.test_request_context(f"/{lang}/staff/report"):
+        g.lang = lang
+        html = render_report(*report_request())
+    assert html == render_report(*report_request())
+    with report_app.test_request_context("/en/staff/report"):
+        g.lang = "en"
+        english = render_report(*report_request())
+    assert "cell key method" in english and "at most 1 point" in english

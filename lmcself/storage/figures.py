@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from lmcself.core.disclosure import (
+    PUBLIC_STEP,
     Cell,
     Figures,
     Tally,
@@ -31,6 +32,8 @@ from lmcself.storage.db import GAP_SLOTS
 GROUPS = ("country", "sector", "size", "women_led", "region", "workshop", "month")
 FILTERS = ("country", "sector", "size", "women_led", "region", "workshop")
 PUBLIC_MIN_GROUP = 10  # default: public figures (peers, room view) from this many submissions
+PEERS_STEP = 10  # "businesses like yours" averages shown rounded to this many points (the room
+# view: PUBLIC_STEP); anyone can watch them, again and again, for any group
 
 
 @dataclass(frozen=True)
@@ -281,14 +284,16 @@ def release(
     filters: dict[str, str],
     k: int,
     minimum: int,
+    step: int = PUBLIC_STEP,
 ) -> Figures | None:
     """The public figures of a group (peers, a room): the last release, renewed only when the
-    group has grown by k or more since (from `minimum` submissions); protected and rounded
-    (disclosure.public). None before the first release. Every caller of a scope sees the same."""
+    group has grown by k or more since (from `minimum` submissions); protected and averages
+    rounded to `step` points (disclosure.public). None before the first release. Every caller
+    of a scope sees the same."""
     count = _count(db, instrument, filters)
     row = db.execute("SELECT n, figures FROM releases WHERE scope = ?", [scope]).fetchone()
     if release_due(count, row[0] if row else None, minimum, k):
-        figures = public(group_figures(db, instrument, k, filters, protect=True))
+        figures = public(group_figures(db, instrument, k, filters, protect=True), step)
         with db.conn:
             db.conn.execute(
                 "INSERT INTO releases (scope, n, figures, released_on) VALUES (?, ?, ?, ?) "
@@ -320,7 +325,7 @@ def peers(
     released (see release); None before a release."""
     filters = {key: context[key] for key in PEER_KEYS}
     scope = "peers:" + ":".join([instrument.version, *filters.values()])
-    figures = release(db, instrument, scope, filters, k, minimum)
+    figures = release(db, instrument, scope, filters, k, minimum, PEERS_STEP)
     if figures is None or figures.n is None or figures.overall is None:
         return None
     return Peers(figures.n, figures.overall)
