@@ -184,7 +184,7 @@ def test_the_report_is_protected_says_so_and_stays_the_same(report_app, lang):
     with report_app.test_request_context(f"/{lang}/staff/report"):
         g.lang = lang
         html = render_report(*report_request())
-    assert html == render_report(*report_request())
+        assert html == render_report(*report_request())
     with report_app.test_request_context("/en/staff/report"):
         g.lang = "en"
         english = render_report(*report_request())
