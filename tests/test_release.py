@@ -13,7 +13,7 @@ from lmcself.storage.db import get_db
 from lmcself.web.i18n import LOCALES
 from lmcself.web.ratelimit import TokenBucket
 
-from .conftest import context_answers, random_records, store, top_answers
+from .conftest import Walker, context_answers, random_records, store, top_answers
 
 PEER_KEYS = ("country", "sector", "size")
 
@@ -109,3 +109,20 @@ def test_a_bucket_refills_with_time():
     now[0] += 2.0
     assert buckets.take("a", 0.5, 2) == 0
     assert buckets.take("b", 0.5, 2) == 0  # another client: its own bucket
+
+
+def test_repeated_submissions_through_the_form_flow_are_slowed_too(app, client, instrument):
+    """The no-JavaScript way in: past the burst the last page answers 429, nothing is stored,
+    and the answers stay in the session for a later try."""
+    app.config.update(SUBMIT_BURST=2, SUBMIT_RATE=0.001)
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.25"
+    walker = Walker(client, instrument)
+    for _ in range(2):
+        walker.complete(top_answers(instrument))
+    with pytest.raises(AssertionError, match="Too Many Requests"):
+        walker.complete(top_answers(instrument))
+    with app.app_context():
+        assert get_db()["submissions"].count == 2
+    last = f"/en/part/{len(instrument.dimensions)}"
+    page = client.get(last)
+    assert page.status_code == 200 and "checked" in page.text  # the answers are kept

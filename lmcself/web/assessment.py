@@ -6,6 +6,8 @@ Works without JavaScript: plain forms, answers kept in the signed session cookie
 
 from __future__ import annotations
 
+import math
+
 from babel.dates import get_date_format, get_era_names, get_month_names
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import (
@@ -32,6 +34,7 @@ from lmcself.storage.figures import PUBLIC_MIN_GROUP, peers
 from lmcself.storage.workshops import is_known
 from lmcself.web.forms import StartForm, questions_form, valid_answers
 from lmcself.web.i18n import best_language, register_language_in_url, select_locale
+from lmcself.web.ratelimit import too_fast
 
 bp = Blueprint("assessment", __name__)
 KEY = "assessment"
@@ -155,6 +158,8 @@ def finish(state: dict):
     """Score, store once, and freeze: a new assessment starts with a new id."""
     if first_open_step(state) <= len(instrument().dimensions):
         return redirect(step_url(first_open_step(state)))
+    if wait := too_fast():  # the answers stay in the session: sending again later stores them
+        abort(429, retry_after=math.ceil(wait))
     record = build_record(
         instrument(),
         state["id"],

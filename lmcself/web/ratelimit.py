@@ -68,15 +68,21 @@ class TokenBucket:
 P = ParamSpec("P")
 
 
+def too_fast() -> float:
+    """0 when this request's client may post a submission now, else the seconds to wait (and
+    this post counts against its bucket either way)."""
+    rate = float(current_app.config.get("SUBMIT_RATE", SUBMIT_RATE))
+    burst = int(current_app.config.get("SUBMIT_BURST", SUBMIT_BURST))
+    buckets = current_app.extensions.setdefault("submit_buckets", TokenBucket())
+    return buckets.take(request.remote_addr or "", rate, burst)
+
+
 def slowed(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
-    """Answer 429 to a client posting faster than SUBMIT_RATE after SUBMIT_BURST posts."""
+    """Answer 429 (JSON) to a client posting faster than SUBMIT_RATE after SUBMIT_BURST posts."""
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
-        rate = float(current_app.config.get("SUBMIT_RATE", SUBMIT_RATE))
-        burst = int(current_app.config.get("SUBMIT_BURST", SUBMIT_BURST))
-        buckets = current_app.extensions.setdefault("submit_buckets", TokenBucket())
-        wait = buckets.take(request.remote_addr or "", rate, burst)
+        wait = too_fast()
         if wait:
             body = {"error": "too many submissions from this address; try again later"}
             return jsonify(body), 429, {"Retry-After": str(math.ceil(wait))}
