@@ -69,7 +69,9 @@ def test_a_workshop_of_twenty_phones(own_server, browser):
 
     room.reload()
     figures = room_figures(room)
-    assert 20 - 2 <= figures["n"] <= 20 + 2  # counts perturbed by at most 2
+    # The last release: made when the page (which refreshes itself) was loaded at 16 to 20
+    # finished, its count perturbed by at most 2.
+    assert 16 - 2 <= figures["n"] <= 20 + 2
     shown = [int(c) for c in figures["levels"] if c.isdigit()]
     assert all(n == 0 or n >= K for n in shown)
     assert "Average per part" in figures["text"]
