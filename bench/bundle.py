@@ -36,8 +36,8 @@ from lmcself.central.bundle import (
 )
 from lmcself.core.instrument import default_instrument
 from lmcself.staff.report import Period, situation_report
-from lmcself.storage.dashboard import dashboard, gives_away
 from lmcself.storage.db import connect, migrate
+from lmcself.storage.figures import dashboard, gives_away
 from lmcself.storage.workshops import definitions
 from lmcself.web.i18n import LOCALES
 

@@ -36,6 +36,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         CATALOG_PATH=None,
         # The address printed on plans (re-entry QR code); by default the one the request came to.
         PUBLIC_URL=None,
+        # Public figures (peers, room view) from this many submissions, then in steps of
+        # MIN_GROUP_SIZE; anonymous posts per client: a burst, then a rate (web/ratelimit.py).
+        PUBLIC_MIN_GROUP=10,
+        SUBMIT_BURST=30,
+        SUBMIT_RATE=0.5,
         # An owner may pause for hours between pages; the token is tied to the session anyway.
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,

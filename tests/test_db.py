@@ -23,6 +23,7 @@ MIGRATIONS = [
     "0005_facts",
     "0006_locale_codes",
     "0007_sign_in_security",
+    "0008_protection",
 ]
 
 

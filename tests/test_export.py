@@ -23,7 +23,7 @@ from lmcself.staff.export import (
     to_csv,
 )
 
-from .conftest import random_records, sign_in, store
+from .conftest import memory_database, random_records, sign_in, store
 
 INSTRUMENT = default_instrument()
 POOL = random_records(INSTRUMENT, 400, seed=21) + random_records(
@@ -62,17 +62,19 @@ def test_a_common_group_keeps_its_detail_where_others_are_generalized():
 def test_rows_hold_no_id_no_date_and_the_true_scores():
     result = anonymized_records(POOL[:200], INSTRUMENT, 5)
     assert "id" not in result.columns and "reentry" not in result.columns
-    assert "created_on" not in result.columns and "month" in result.columns
+    assert "created_on" not in result.columns and "month" not in result.columns
+    assert "quarter" in result.columns and "quarter" in QUASI_IDENTIFIERS
     assert set(result.columns) == set(result.rows[0])
     ids = {r["id"] for r in POOL} | {r["id"][:8] for r in POOL}
     text = json.dumps(result.rows)
     assert not any(i in text for i in ids)
-    assert sum(r["overall"] for r in result.rows) <= sum(r["overall"] for r in POOL[:200])
+    kept = [r["overall"] for r in result.rows if r["overall"] != ANY]
+    assert sum(kept) <= sum(r["overall"] for r in POOL[:200])
     assert "workshop" in result.generalized  # 200 records: workshop-level detail goes first
 
 
 def test_aggregates_leave_out_small_groups():
-    rows = aggregate_rows(POOL[:60], INSTRUMENT, "sector", k=5)
+    rows = aggregate_rows(memory_database(POOL[:60]), INSTRUMENT, "sector", k=5)
     assert rows and all(r["submissions"] >= 5 for r in rows)
     assert all(
         v is None or v == 0 or v >= 5 for r in rows for k, v in r.items() if k.startswith("level_")
@@ -137,3 +139,59 @@ def test_staff_download_the_exports_and_trainers_cannot(app, client, trainer, st
     assert "កម្ពុជា" in book  # the labels in the staff member's language (Khmer: Cambodia)
     assert client.get("/km/staff/exports/records.xlsx").status_code == 404
     assert client.get("/km/staff/exports/aggregate.csv?by=answers").status_code == 404
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(range(len(POOL))), max_size=150, unique=True), st.integers(2, 8))
+def test_no_combination_gives_away_an_answer_by_membership(picks, k):
+    """Distinct l-diversity (l = 2): in every combination of quasi-identifiers, each question's
+    answer is either shown with two or more different answers among its members, or
+    suppressed in all of them, with the part's and the overall score that would give it back;
+    the achieved k and l are what the rows show."""
+    records = [POOL[i] for i in picks]
+    result = anonymized_records(records, INSTRUMENT, k)
+    classes: dict = {}
+    for row in result.rows:
+        classes.setdefault(tuple(row[c] for c in QUASI_IDENTIFIERS), []).append(row)
+    for members in classes.values():
+        for dim in INSTRUMENT.dimensions:
+            for q in dim.questions:
+                values = {row[f"answer_{q.key}"] for row in members}
+                assert values == {ANY} or (len(values) >= 2 and ANY not in values)
+                if values == {ANY}:
+                    assert {row[f"score_{dim.key}"] for row in members} == {ANY}
+                    assert {row["overall"] for row in members} == {ANY}
+    if result.rows:
+        assert result.k == min(len(m) for m in classes.values()) >= k
+        assert result.l_diversity >= 2
+
+
+def test_the_record_export_shows_the_quarter_never_the_month_or_day():
+    result = anonymized_records(POOL[:300], INSTRUMENT, 5)
+    quarters = {row["quarter"] for row in result.rows}
+    assert quarters <= {"2026-Q4", ANY} and "2026-Q4" in quarters
+    days = {r["created_on"] for r in POOL} | {r["created_on"][:7] for r in POOL}
+    assert not any(day in json.dumps(result.rows) for day in days)
+
+
+def test_the_export_states_the_k_and_l_it_achieved(app, tmp_path):
+    store(app, POOL[:150])
+    out = tmp_path / "records.csv"
+    result = app.test_cli_runner().invoke(main, ["export", "records", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "achieved k = " in result.output and ", l = 2" in result.output
+
+
+def test_the_aggregate_export_is_protected_consistent_and_close_on_large_groups(app):
+    records = random_records(INSTRUMENT, 700, seed=24, workshop=None)
+    db = memory_database(records)
+    rows = aggregate_rows(db, INSTRUMENT, "country")
+    assert rows == aggregate_rows(db, INSTRUMENT, "country")  # the same cell, the same value
+    moved = 0
+    for row in rows:
+        members = [r for r in records if r["country"] == row["country"]]
+        assert len(members) >= 100 and abs(row["submissions"] - len(members)) <= 2
+        exact = sum(r["overall"] for r in members) / len(members)
+        assert abs(row["overall_mean"] - exact) <= 1.05
+        moved += row["overall_mean"] != round(exact, 1) or row["submissions"] != len(members)
+    assert moved  # perturbed, not exact

@@ -13,8 +13,8 @@ from flask import g
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmcself.core.instrument import default_instrument
-from lmcself.staff.report import Period, gap_counts, situation_report
+from lmcself.core.instrument import CONTEXT_KEYS, default_instrument
+from lmcself.staff.report import Period, situation_report
 from lmcself.staff.views import render_report, report_request
 from lmcself.web.i18n import LOCALES
 from lmcself.web.pdf import render_document
@@ -23,7 +23,7 @@ from .conftest import memory_database, random_records, sign_in, store
 from .test_pdf import UNSPACED, lines
 
 INSTRUMENT = default_instrument()
-# June to November 2026: the default period (September to November) and the one before.
+# June to November 2026: the default period (the fourth quarter) and the one before.
 POOL = random_records(INSTRUMENT, 240, seed=61, start=date(2026, 6, 1), days=183)
 
 
@@ -32,8 +32,25 @@ def test_periods():
     assert period.months == 3
     assert period.before() == Period("2026-06", "2026-08")
     assert Period("2026-01", "2026-01").before() == Period("2025-12", "2025-12")
-    assert Period.default("2026-02") == Period("2025-12", "2026-02")
+    assert Period.default("2026-02") == Period("2026-01", "2026-03")
     assert Period.default(None, today=date(2026, 12, 3)) == Period("2026-10", "2026-12")
+
+
+@pytest.mark.parametrize(
+    "asked, covered",
+    [
+        (("2026-11", "2026-11"), ("2026-10", "2026-12")),  # one quarter
+        (("2026-04", "2026-05"), ("2026-04", "2026-06")),
+        (("2026-09", "2026-11"), ("2026-01", "2026-12")),  # two quarters: the whole year
+        (("2025-12", "2026-01"), ("2025-01", "2026-12")),
+    ],
+)
+def test_a_report_covers_a_quarter_or_whole_years(asked, covered):
+    """The lattice of periods: no two reports differ by a month or two (docs/privacy.md)."""
+    assert Period(*asked).snapped() == Period(*covered)
+    report = situation_report(memory_database(POOL[:30]), INSTRUMENT, Period(*asked), 5)
+    assert report.period == Period(*covered)
+    assert report.earlier == Period(*covered).before()
 
 
 def in_period(records, period):
@@ -41,8 +58,8 @@ def in_period(records, period):
 
 
 def test_the_figures_are_right_with_k_1():
-    period = Period("2026-09", "2026-11")
-    report = situation_report(memory_database(POOL), INSTRUMENT, period, 1)
+    period = Period("2026-10", "2026-12")
+    report = situation_report(memory_database(POOL), INSTRUMENT, period, 1, protect=False)
     now, before = in_period(POOL, period), in_period(POOL, period.before())
     assert report.whole.total == len(now)
     assert report.changes[0].n_before == len(before) and report.changes[0].n_now == len(now)
@@ -63,8 +80,8 @@ def test_the_figures_are_right_with_k_1():
 
 
 def test_one_country():
-    period = Period("2026-09", "2026-11")
-    report = situation_report(memory_database(POOL), INSTRUMENT, period, 1, "LA")
+    period = Period("2026-10", "2026-12")
+    report = situation_report(memory_database(POOL), INSTRUMENT, period, 1, "LA", False)
     assert report.whole.total == sum(1 for r in in_period(POOL, period) if r["country"] == "LA")
     assert [g.value for g in report.whole.groups] == ["LA"]
 
@@ -77,13 +94,19 @@ def test_one_country():
 def test_nothing_under_k_is_shown(picks, k):
     records = [POOL[i] for i in picks]
     db = memory_database(records)
-    period = Period("2026-09", "2026-11")
-    report = situation_report(db, INSTRUMENT, period, k)
+    period = Period("2026-10", "2026-12")
+    report = situation_report(db, INSTRUMENT, period, k, protect=False)
     for figures in report.stand.values():
         assert all(g.n >= k for g in figures.groups)
     assert all(g.count >= k for g in report.gaps)
     assert all(c.n_before >= k and c.n_now >= k for c in report.changes)
-    whole, _ = gap_counts(db, INSTRUMENT, period, None)
+    whole = {
+        gap.key: sum(
+            gap.applies({**{c: r[c] for c in CONTEXT_KEYS}, **r["answers"]})
+            for r in in_period(records, period)
+        )
+        for gap in INSTRUMENT.gaps
+    }
     for gap in INSTRUMENT.gaps:
         row = report.gap_table.get(gap.key, {})
         assert all(n is None or n == 0 or n >= k for n in row.values())
@@ -103,15 +126,16 @@ def test_the_report_page_and_pdf(app, client, trainer, staff_member):
     assert client.get("/en/staff/report.pdf").status_code == 403
     client = app.test_client()
     sign_in(client, staff_member, lang="vi")
-    page = client.get("/vi/staff/report?since=2026-09&until=2026-11&country=KH")
+    page = client.get("/vi/staff/report?since=2026-10&until=2026-11&country=KH")
     assert page.status_code == 200 and 'lang="vi"' in page.text
     assert page.headers["Cache-Control"] == "no-store"
-    assert "tháng 9, 2026" in page.text or "tháng 9 năm 2026" in page.text
+    # The fourth quarter (October to December), its months written in Vietnamese.
+    assert "tháng 10, 2026" in page.text or "tháng 10 năm 2026" in page.text
     bad = client.get("/en/staff/report?since=2026-13&until=2026-11")
     assert "Choose a first and a last month, the first not after the last." in bad.text
     pdf = client.get("/vi/staff/report.pdf?since=2026-09&until=2026-11")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
-    assert "situation-report-all-2026-09-2026-11.pdf" in pdf.headers["Content-Disposition"]
+    assert "situation-report-all-2026-01-2026-12.pdf" in pdf.headers["Content-Disposition"]
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True
     ).stdout.decode()
@@ -139,3 +163,29 @@ def test_the_report_pdf_stays_inside_the_page_and_wraps_between_syllables(report
     assert past == []
     if lang in UNSPACED:
         assert [s[:12] for s in starts if s and unicodedata.category(s[0]) in ("Mn", "Mc")] == []
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_the_report_is_protected_says_so_and_stays_the_same(report_app, lang):
+    """Every figure through the cell key method: the same report twice is the same; counts
+    within 2 and averages within 1 point of the exact ones on groups of 100 or more."""
+    period = Period("2026-10", "2026-12")
+    with report_app.app_context():
+        from lmcself.storage.db import get_db
+
+        db = get_db()
+        shown = situation_report(db, INSTRUMENT, period, 5)
+        assert shown == situation_report(db, INSTRUMENT, period, 5)
+        exact = situation_report(db, INSTRUMENT, period, 5, protect=False)
+    assert shown.whole.total != exact.whole.total or shown.whole.overall != exact.whole.overall
+    assert abs(shown.whole.total - exact.whole.total) <= 2
+    if exact.whole.total >= 100:
+        assert abs(shown.whole.overall - exact.whole.overall) <= 1.05
+    with report_app.test_request_context(f"/{lang}/staff/report"):
+        g.lang = lang
+        html = render_report(*report_request())
+        assert html == render_report(*report_request())
+    with report_app.test_request_context("/en/staff/report"):
+        g.lang = "en"
+        english = render_report(*report_request())
+    assert "cell key method" in english and "at most 1 point" in english

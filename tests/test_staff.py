@@ -106,20 +106,27 @@ def numbers(html: str) -> list[str]:
     return re.findall(r"<strong>(\d+(?:\.\d)?)</strong>", main)
 
 
-def test_the_room_view_shows_nothing_until_k_have_finished(app, client, instrument, trainer):
+def test_the_room_view_shows_nothing_until_released_then_moves_only_in_steps_of_k(
+    app, client, instrument, trainer
+):
     sign_in(client)
     create(client)
-    store(app, random_records(instrument, 4, seed=31, workshop="VTE-1"))
+    store(app, random_records(instrument, 9, seed=31, workshop="VTE-1"))
     room = client.get("/en/staff/workshops/VTE-1")
-    assert "Results appear when 5 or more participants have finished." in room.text
+    assert "Results appear when 10 or more participants have finished." in room.text
     assert numbers(room.text) == []
-    assert "fewer than 5" in client.get("/en/staff/").text
-    store(app, random_records(instrument, 3, seed=32, workshop="VTE-1"))
-    room = client.get("/en/staff/workshops/VTE-1")
-    assert "Participants so far: <strong>7</strong>" in room.text
-    shown = [int(n) for n in numbers(room.text)[2:]]  # level and gap counts
+    store(app, random_records(instrument, 1, seed=32, workshop="VTE-1"))
+    first = client.get("/en/staff/workshops/VTE-1").text
+    n = int(re.search(r"Participants so far: <strong>(\d+)</strong>", first).group(1))
+    assert 8 <= n <= 12  # 10, perturbed by at most 2
+    shown = [int(n) for n in numbers(first)[2:]]  # level and gap counts
     assert all(n >= 5 for n in shown)
-    assert 'http-equiv="refresh"' in room.text
+    assert 'http-equiv="refresh"' in first
+    for seed in range(33, 37):  # 4 more: the figures do not move
+        store(app, random_records(instrument, 1, seed=seed, workshop="VTE-1"))
+        assert client.get("/en/staff/workshops/VTE-1").text == first
+    store(app, random_records(instrument, 1, seed=37, workshop="VTE-1"))
+    assert client.get("/en/staff/workshops/VTE-1").text != first  # 5 more: a new release
 
 
 def test_staff_pages_are_in_the_staff_members_language(client, trainer):

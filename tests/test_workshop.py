@@ -17,6 +17,7 @@ from .test_offline import answer, wait_for_sync
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 K = 5
+PUBLIC_MIN = 10  # the room view's first release
 
 
 def room_figures(page) -> dict:
@@ -57,10 +58,10 @@ def test_a_workshop_of_twenty_phones(own_server, browser):
         wait_for_sync(page, "sent")
         ids.append(page.locator("#result").get_attribute("data-id"))
         phone.close()
-        if phone_number == K - 2:  # 4 finished: nothing to show yet
+        if phone_number == PUBLIC_MIN - 2:  # 9 finished: nothing to show yet
             room.reload()
             figures = room_figures(room)
-            assert figures["n"] is None and "Results appear when 5" in figures["text"]
+            assert figures["n"] is None and "Results appear when 10" in figures["text"]
 
     stored = own_server.rows("SELECT id, workshop FROM submissions")
     assert sorted(r["id"] for r in stored) == sorted(ids)
@@ -68,10 +69,10 @@ def test_a_workshop_of_twenty_phones(own_server, browser):
 
     room.reload()
     figures = room_figures(room)
-    assert figures["n"] == 20
+    # The last release: made when the page (which refreshes itself) was loaded at 16 to 20
+    # finished, its count perturbed by at most 2.
+    assert 16 - 2 <= figures["n"] <= 20 + 2
     shown = [int(c) for c in figures["levels"] if c.isdigit()]
-    hidden = 20 - sum(shown)
     assert all(n == 0 or n >= K for n in shown)
-    assert hidden == 0 or hidden >= K
     assert "Average per part" in figures["text"]
     trainer.close()

@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 
 from lmcself.staff.accounts import ROLES, add_user, end_sessions, set_password
 from lmcself.staff.export import FORMATS, KINDS, build_export
-from lmcself.storage.aggregate import GROUPINGS
 from lmcself.storage.db import get_db, init_db
+from lmcself.storage.figures import GROUPS
 from lmcself.web.i18n import LOCALES
 
 
@@ -66,7 +66,7 @@ def end_sessions_command(name: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
 @click.option(
     "--by",
-    type=click.Choice(GROUPINGS),
+    type=click.Choice(GROUPS),
     default="country",
     show_default=True,
     help="The grouping of an aggregate export.",

@@ -1,12 +1,16 @@
 """Exports for program staff: anonymized records, aggregates, and a codebook for each column.
 
-Record level: no id, no re-entry code, the month instead of the date. The quasi-identifiers are
-generalized one after the other (the finest first: workshop, region, ...) until at most
-MAX_SUPPRESSED of the rows sit in a combination seen fewer than k times; those rows are left out.
-Then, column by column, rows get their true value back where k or more of their combination
-share it (local recoding), so a common group keeps its detail. No combination of
-quasi-identifiers in the file appears fewer than k times.
-Aggregates: aggregate.summarize per group, with its small-group suppression.
+Record level: no id, no re-entry code, the quarter instead of the date. The quasi-identifiers
+(the quarter included) are generalized one after the other (the finest first: workshop,
+quarter, region, ...) until at most MAX_SUPPRESSED of the rows sit in a combination seen fewer
+than k times; those rows are left out. Then, column by column, rows get their true value back
+where k or more of their combination share it (local recoding), so a common group keeps its
+detail. No combination of quasi-identifiers in the file appears fewer than k times (k-anonymity).
+Then attribute disclosure (distinct l-diversity, l = L_DIVERSITY): where every member of a
+combination gives the same answer to a question, membership alone would tell it, so that answer
+is suppressed ("*") in those rows, and with it the part's score and the overall score that
+would give it back. The export states the k and l it achieved.
+Aggregates: the one engine's groups (storage/figures.py) through the cell key method.
 CSV files are UTF-8 with a byte-order mark, so Excel shows Khmer, Lao, Burmese and Chinese.
 """
 
@@ -19,17 +23,19 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import sqlite_utils
 from flask import current_app
 from flask_babel import gettext
 
 from lmcself.core.instrument import CONTEXT_KEYS, Instrument
 from lmcself.core.suppress import DEFAULT_K, suppressed
-from lmcself.storage.aggregate import GROUPINGS, stored_records, summarize
 from lmcself.storage.db import get_db
+from lmcself.storage.figures import GROUPS, dashboard, stored_records
 
 # Generalized in this order (the finest and least needed first); "*" means "any".
 QUASI_IDENTIFIERS = (
     "workshop",
+    "quarter",
     "region",
     "years",
     "cross_border",
@@ -43,6 +49,7 @@ ANY = "*"
 KINDS = ("records", "aggregate", "codebook")
 FORMATS = ("csv", "json")
 MAX_SUPPRESSED = 0.05  # share of rows that may be left out instead of generalizing further
+L_DIVERSITY = 2  # distinct answers to each question within every combination (or suppressed)
 
 
 @dataclass(frozen=True)
@@ -51,12 +58,16 @@ class RecordExport:
     rows: list[dict]
     generalized: tuple[str, ...]
     left_out: int
+    k: int  # the smallest combination of quasi-identifiers in the file (0: no rows)
+    l_diversity: (
+        int  # the fewest distinct answers to a question shown in a combination (0: no rows)
+    )
+    answers_suppressed: int  # answers replaced by "*" for l-diversity
 
 
 def record_columns(instrument: Instrument) -> tuple[str, ...]:
     return (
         *QUASI_IDENTIFIERS,
-        "month",
         "instrument_version",
         "overall",
         "level",
@@ -84,7 +95,54 @@ def anonymized_records(
     kept = [row for row in rows if sizes[_combination(row)] >= k]
     for column in reversed(generalized):
         _restore(kept, column, originals, k)
-    return RecordExport(record_columns(instrument), kept, tuple(generalized), len(rows) - len(kept))
+    suppressed_answers = _diversify(kept, instrument)
+    classes = Counter(_combination(row) for row in kept)
+    return RecordExport(
+        record_columns(instrument),
+        kept,
+        tuple(generalized),
+        len(rows) - len(kept),
+        min(classes.values(), default=0),
+        achieved_l(kept, instrument),
+        suppressed_answers,
+    )
+
+
+def _classes(rows: list[dict]) -> dict[tuple, list[dict]]:
+    classes: dict[tuple, list[dict]] = {}
+    for row in rows:
+        classes.setdefault(_combination(row), []).append(row)
+    return classes
+
+
+def _diversify(rows: list[dict], instrument: Instrument) -> int:
+    """Distinct l-diversity: in a combination whose members all give one answer to a question,
+    that answer is suppressed, and with it what would give it back (the part's score, the
+    overall score). Returns how many answers were suppressed."""
+    count = 0
+    for members in _classes(rows).values():
+        for dim in instrument.dimensions:
+            for q in dim.questions:
+                column = f"answer_{q.key}"
+                if len({row[column] for row in members}) < L_DIVERSITY:
+                    for row in members:
+                        row[column] = ANY
+                        row[f"score_{dim.key}"] = ANY
+                        row["overall"] = ANY
+                    count += len(members)
+    return count
+
+
+def achieved_l(rows: list[dict], instrument: Instrument) -> int:
+    """The fewest distinct answers to one question within one combination, "*" not counted;
+    a question suppressed in a combination does not count against it."""
+    fewest = [
+        len(shown)
+        for members in _classes(rows).values()
+        for q in instrument.questions
+        if (shown := {row[f"answer_{q.key}"] for row in members} - {ANY})
+    ]
+    return min(fewest, default=0)
 
 
 def _restore(rows: list[dict], column: str, originals: dict, k: int) -> None:
@@ -115,10 +173,11 @@ def _row(record: Mapping, instrument: Instrument) -> dict:
     scores = record["scores"]
     scores = json.loads(scores) if isinstance(scores, str) else scores
     row = {key: record[key] for key in CONTEXT_KEYS}
+    year, month = record["created_on"][:4], int(record["created_on"][5:7])
     row.update(
         workshop=record.get("workshop") or "",
         locale=record["locale"],
-        month=record["created_on"][:7],
+        quarter=f"{year}-Q{(month - 1) // 3 + 1}",
         instrument_version=record["instrument_version"],
         overall=record["overall"],
         level=record["level"],
@@ -131,24 +190,18 @@ def _row(record: Mapping, instrument: Instrument) -> dict:
 
 
 def aggregate_rows(
-    records: Iterable[Mapping], instrument: Instrument, by: str, k: int = DEFAULT_K
+    db: sqlite_utils.Database, instrument: Instrument, by: str, k: int = DEFAULT_K
 ) -> list[dict]:
-    """One row per value of `by` (a column of GROUPINGS): size, averages and level counts,
-    None where fewer than k submissions stand behind a figure; groups under k left out."""
-    if by not in GROUPINGS:
-        raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUPINGS)}")
-    groups: dict[str, list] = {}
-    for record in records:
-        value = record["created_on"][:7] if by == "month" else (record.get(by) or "")
-        groups.setdefault(value, []).append(record)
+    """One row per value of `by` (a column of GROUPS): size, averages and level counts, through
+    the cell key method (core/disclosure.py), None where fewer than k submissions stand behind a
+    figure; groups under k left out (and more, where the total would give one away)."""
+    if by not in GROUPS:
+        raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUPS)}")
     out = []
-    for value, members in sorted(groups.items()):
-        summary = summarize(members, instrument, k)
-        if summary.n is None:
-            continue
-        row = {by: value, "submissions": summary.n, "overall_mean": summary.overall}
-        row.update({f"score_{key}_mean": v for key, v in summary.dimensions.items()})
-        row.update({f"level_{key}": v for key, v in summary.levels.items()})
+    for group in dashboard(db, instrument, by, k, protect=True).groups:
+        row: dict = {by: group.value, "submissions": group.n, "overall_mean": group.overall}
+        row.update({f"score_{key}_mean": v for key, v in group.dimensions.items()})
+        row.update({f"level_{key}": v for key, v in group.levels.items()})
         out.append(row)
     return out
 
@@ -177,7 +230,7 @@ def codebook(instrument: Instrument, label=lambda text: text) -> list[dict]:
             "codes": "",
         },
         {"column": "locale", "meaning": "Language the questionnaire was answered in", "codes": ""},
-        {"column": "month", "meaning": "Month of the submission (YYYY-MM)", "codes": ""},
+        {"column": "quarter", "meaning": "Quarter of the submission (YYYY-Qn)", "codes": ""},
         {"column": "instrument_version", "meaning": "Questionnaire version", "codes": ""},
         {"column": "overall", "meaning": "Overall score, 0-100", "codes": ""},
         {
@@ -197,7 +250,9 @@ def codebook(instrument: Instrument, label=lambda text: text) -> list[dict]:
         {
             "column": ANY,
             "meaning": "In a quasi-identifier column: generalized, so that every combination of "
-            "them appears at least k times",
+            "them appears at least k times. In an answer column: suppressed, because every "
+            "record of its combination gave the same answer (and then the part's score and the "
+            "overall score are suppressed too)",
             "codes": "",
         }
     )
@@ -216,13 +271,19 @@ def build_export(kind: str, fmt: str, by: str = "country") -> tuple[bytes, str]:
         result = anonymized_records(stored_records(get_db()), instrument, k)
         rows, columns = result.rows, result.columns
         note = (
-            f"{len(rows)} records; generalized: {', '.join(result.generalized) or 'nothing'}; "
-            f"left out: {result.left_out} (in combinations seen fewer than {k} times)"
+            f"{len(rows)} records; achieved k = {result.k}, l = {result.l_diversity} "
+            f"(asked k = {k}, l = {L_DIVERSITY}); generalized: "
+            f"{', '.join(result.generalized) or 'nothing'}; left out: {result.left_out} "
+            f"(in combinations seen fewer than {k} times); answers suppressed: "
+            f"{result.answers_suppressed} (every record of their combination gave the same)"
         )
     elif kind == "aggregate":
-        rows = aggregate_rows(stored_records(get_db()), instrument, by, k)
+        rows = aggregate_rows(get_db(), instrument, by, k)
         columns = list(rows[0]) if rows else [by, "submissions"]
-        note = f"{len(rows)} groups by {by} (groups of fewer than {k} left out)"
+        note = (
+            f"{len(rows)} groups by {by} (groups of fewer than {k} left out; counts and "
+            "averages perturbed by the cell key method)"
+        )
     else:
         raise ValueError(f"no export of kind {kind!r}")
     if fmt == "csv":

@@ -1,25 +1,22 @@
 """The regional situation report for program staff: where businesses stand by country, sector,
 size and women-led; the most common gaps; the change from the period before. It is what a
-program shares, so every figure in it is under the small-group rule (suppress.py): the tables
-come from dashboard(), and the gap counts are suppressed across countries as one table, so that
-the region's count minus the countries shown never gives away a country's count under k.
+program shares, so every figure in it comes from the one engine (storage/figures.py) through
+the cell key method (core/disclosure.py), under the small-group rule: the gap counts are
+suppressed across countries as one table, so that the region's count minus the countries shown
+never gives away a country's count under k.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 import sqlite_utils
 
-from lmcself.core.instrument import CONTEXT_KEYS, Instrument
-from lmcself.core.suppress import suppressed
-from lmcself.storage.dashboard import Dashboard, Group, dashboard, gives_away
+from lmcself.core.instrument import Instrument
+from lmcself.storage.figures import Dashboard, Group, dashboard, gives_away
 
 SECTIONS = ("country", "sector", "size", "women_led")
-PERIOD_MONTHS = 3  # the default period: the last three months with submissions
 TOP_GAPS = 5
 
 
@@ -46,11 +43,23 @@ class Period:
         start = month_index(self.since)
         return Period(month_name(start - self.months), month_name(start - 1))
 
+    def snapped(self) -> Period:
+        """The period a report covers: the calendar quarter of both months, or else the whole
+        calendar years from the first to the last. Reports come from this fixed lattice of
+        periods only, so that no two of them differ by a month or two: with any first and last
+        month, many reports that differ by the same few submissions would each carry their own
+        noise, and their average would wear it away (docs/privacy.md)."""
+        start, end = month_index(self.since), month_index(self.until)
+        if start // 3 == end // 3:
+            quarter = start // 3 * 3
+            return Period(month_name(quarter), month_name(quarter + 2))
+        return Period(month_name(start // 12 * 12), month_name(end // 12 * 12 + 11))
+
     @classmethod
     def default(cls, latest: str | None, today: date | None = None) -> Period:
-        """The last PERIOD_MONTHS months up to the latest month with submissions (or today)."""
+        """The calendar quarter of the latest month with submissions (or of today)."""
         end = month_index(latest or (today or date.today()).strftime("%Y-%m"))
-        return cls(month_name(end - PERIOD_MONTHS + 1), month_name(end))
+        return cls(month_name(end), month_name(end)).snapped()
 
 
 @dataclass(frozen=True)
@@ -92,30 +101,8 @@ class Report:
         return self.stand["country"]
 
 
-def gap_counts(
-    db: sqlite_utils.Database, instrument: Instrument, period: Period, country: str | None
-) -> tuple[Counter, dict[str, Counter]]:
-    """How many submissions of the period show each gap, in all and by country."""
-    sql = (
-        f"SELECT {', '.join(CONTEXT_KEYS)}, answers FROM submissions "
-        "WHERE instrument_version = ? AND substr(created_on, 1, 7) BETWEEN ? AND ?"
-    )
-    params = [instrument.version, period.since, period.until]
-    if country:
-        sql += " AND country = ?"
-        params.append(country)
-    whole: Counter = Counter()
-    by_country: dict[str, Counter] = {}
-    for row in db.execute(sql, params):
-        values = dict(zip(CONTEXT_KEYS, row, strict=False))
-        values.update(json.loads(row[-1]))
-        found = [g.key for g in instrument.gaps if g.applies(values)]
-        whole.update(found)
-        by_country.setdefault(values["country"], Counter()).update(found)
-    return whole, by_country
-
-
 def _top(counts: dict[str, int | None], n: int) -> list[GapCount]:
+    """The most common gaps shown, with their share of the (shown) size of the group."""
     shown = sorted(
         ((key, c) for key, c in counts.items() if c is not None and c > 0), key=lambda x: -x[1]
     )
@@ -139,25 +126,21 @@ def situation_report(
     period: Period,
     k: int,
     country: str | None = None,
+    protect: bool = True,
 ) -> Report:
+    """The report's figures for the period's snapped form (Period.snapped), protected (the
+    cell key method) unless protect is False (tests of the suppression)."""
+    period = period.snapped()
     filters = {"country": country} if country else {}
     stand = {
-        by: dashboard(db, instrument, by, k, filters, period.since, period.until) for by in SECTIONS
+        by: dashboard(db, instrument, by, k, filters, period.since, period.until, protect)
+        for by in SECTIONS
     }
     earlier = period.before()
-    before = dashboard(db, instrument, "country", k, filters, earlier.since, earlier.until)
+    before = dashboard(db, instrument, "country", k, filters, earlier.since, earlier.until, protect)
     whole = stand["country"]
-
-    gaps: list[GapCount] = []
-    gap_table: dict[str, dict[str, int | None]] = {}
-    if whole.total is not None:
-        counts, by_country = gap_counts(db, instrument, period, country)
-        gaps = _top(suppressed(dict(counts), k), whole.total)
-        # A gap's counts across the countries are one table, suppressed together; of it, the
-        # countries the report shows.
-        for gap in instrument.gaps:
-            cells = suppressed({c: n[gap.key] for c, n in by_country.items()}, k)
-            gap_table[gap.key] = {g.value: cells.get(g.value) for g in whole.groups}
+    gaps = _top(whole.gaps, whole.total) if whole.total is not None else []
+    gap_table = whole.gap_table
     country_gaps = {
         g.value: _top({key: row[g.value] for key, row in gap_table.items()}, g.n)
         for g in whole.groups

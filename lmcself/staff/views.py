@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_babel import gettext
 
+from lmcself.core.disclosure import COUNT_MAX, mean_bound
 from lmcself.core.suppress import DEFAULT_K
 from lmcself.staff.accounts import (
     DEVICE_COOKIE,
@@ -36,9 +37,19 @@ from lmcself.staff.accounts import (
 )
 from lmcself.staff.export import FORMATS, KINDS, build_export
 from lmcself.staff.report import Period, situation_report
-from lmcself.storage.aggregate import GROUPINGS, stored_records, summarize
-from lmcself.storage.dashboard import FILTERS, GROUPS, dashboard, gives_away, months, workshop_codes
 from lmcself.storage.db import get_db
+from lmcself.storage.figures import (
+    FILTERS,
+    GROUPS,
+    PUBLIC_MIN_GROUP,
+    dashboard,
+    gives_away,
+    months,
+    workshop_codes,
+)
+from lmcself.storage.figures import (
+    room as room_figures,
+)
 from lmcself.storage.workshops import created_by, definitions, is_known, listing
 from lmcself.web.forms import LoginForm, WorkshopForm
 from lmcself.web.i18n import register_language_in_url
@@ -178,14 +189,17 @@ def room(code: str):
     workshop = workshop_or_404(code)
     instrument = current_app.extensions["instrument"]
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
-    records = stored_records(get_db(), workshop=code)
-    summary = summarize(records, instrument, k)
+    minimum = current_app.config.get("PUBLIC_MIN_GROUP", PUBLIC_MIN_GROUP)
+    # Released in steps of k, protected and rounded: a trainer is not trusted with one
+    # participant's answers (docs/privacy.md).
+    summary = room_figures(get_db(), instrument, code, k, minimum)
     gaps = {g.key: g for g in instrument.gaps}
     return render_template(
         "staff_room.html",
         workshop=workshop,
         summary=summary,
         k=k,
+        minimum=minimum,
         instrument=instrument,
         gaps=gaps,
         join=join_url(code),
@@ -279,7 +293,7 @@ def report_request() -> tuple[Period, str | None, list[str]]:
     since, until = request.args.get("since", ""), request.args.get("until", "")
     if since or until:
         if MONTH_RE.match(since) and MONTH_RE.match(until) and since <= until:
-            period = Period(since, until)
+            period = Period(since, until).snapped()
         else:
             problems.append(
                 gettext("Choose a first and a last month, the first not after the last.")
@@ -299,6 +313,8 @@ def render_report(
     return render_template(
         "staff_report.html",
         report=report,
+        count_max=COUNT_MAX,
+        small_bound=round(mean_bound(20)),
         problems=problems,
         pdf=pdf,
         k=k,
@@ -341,16 +357,14 @@ def report_pdf():
 @staff_required
 def exports():
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
-    return render_template(
-        "staff_exports.html", k=k, groupings=GROUPINGS, group_names=group_names()
-    )
+    return render_template("staff_exports.html", k=k, groupings=GROUPS, group_names=group_names())
 
 
 @bp.get("/exports/<kind>.<fmt>")
 @staff_required
 def export_file(kind: str, fmt: str):
     by = request.args.get("by", "country")
-    if kind not in KINDS or fmt not in FORMATS or by not in GROUPINGS:
+    if kind not in KINDS or fmt not in FORMATS or by not in GROUPS:
         abort(404)
     data, note = build_export(kind, fmt, by)
     current_app.logger.info(

@@ -3,39 +3,28 @@
 `lmcself datasette-metadata` writes the metadata for `datasette <db> --metadata <file>`: what each
 table and column holds, and permissions that keep the account tables (password and token
 hashes, sign-in failures) closed and arbitrary SQL off, since SQL would read any table.
+Datasette publishes nothing record-level: `submissions` (answers, exact dates, re-entry codes)
+and `facts` (groupings, month and scores of each submission) are closed too, as are the
+releases of public figures; what leaves for others goes through `lmcself export` and the
+situation report (docs/privacy.md). Only the workshops table is open.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from lmcself.storage.db import FACT_SLOTS
-
-CLOSED = ("users", "login_attempts", "devices", "pushed", "_migrations")
+CLOSED = (
+    "users",
+    "login_attempts",
+    "devices",
+    "pushed",
+    "_migrations",
+    # Record-level: one row per submission (docs/privacy.md).
+    "submissions",
+    "facts",
+    "releases",
+)
 TABLES = {
-    "facts": (
-        "One row per submission: its groups and scores, for counting and averaging",
-        {
-            "month": "Month of the submission (YYYY-MM)",
-            "overall": "Overall score, 0-100",
-            "level": "Overall level",
-            "workshop": "Workshop code; empty: not through a workshop",
-            **{
-                f"s{i}": f"Score of the questionnaire's part {i + 1}, 0-100"
-                for i in range(FACT_SLOTS)
-            },
-        },
-    ),
-    "submissions": (
-        "Every stored assessment: what was answered and its scores. Record-level data: publish "
-        "only through `lmcself export`, which keeps every group at k or more",
-        {
-            "answers": "The answers as JSON (question key: option key)",
-            "scores": "The scores as JSON, per part",
-            "reentry": "The owner's re-entry code: never publish",
-            "content_hash": "SHA-256 of the content, to tell a repeat from a conflict",
-        },
-    ),
     "workshops": ("Workshops: code, name, country and date", {}),
 }
 
@@ -48,7 +37,8 @@ def metadata(database: Path) -> dict:
     tables.update({name: {"allow": False, "hidden": True} for name in CLOSED})
     return {
         "title": "lmcself: digital-readiness self-assessments",
-        "description": "Anonymous self-assessments of small businesses. Groups under k "
-        "submissions must not be published; the staff dashboard, report and exports apply it.",
+        "description": "Anonymous self-assessments of small businesses. The record-level tables "
+        "are closed: the situation report and `lmcself export` publish protected figures and "
+        "anonymized records.",
         "databases": {database.stem: {"allow_sql": False, "tables": tables}},
     }

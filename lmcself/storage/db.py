@@ -4,7 +4,9 @@ submissions.py, workshops.py, devices.py, figures."""
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,6 +14,8 @@ from datetime import UTC, datetime
 import sqlite_utils
 from flask import Flask, current_app, g
 
+from lmcself.core.disclosure import KEY_RANGE
+from lmcself.core.instrument import CONTEXT_KEYS, default_instrument
 from lmcself.core.locales import LOCALES, parse_locale
 from lmcself.core.plan import reentry_code
 from lmcself.core.submissions import content_hash
@@ -202,6 +206,50 @@ def _add_sign_in_security(db: sqlite_utils.Database) -> None:
     db["login_attempts"].create_index(["last_at"])
 
 
+GAP_SLOTS = 8  # gap flags kept per submission in `facts` (the instrument has 6)
+PROTECTION_COLUMNS = ("rkey", *(f"g{i}" for i in range(GAP_SLOTS)))
+
+
+def gap_flags(record: dict) -> dict[str, int]:
+    """g0..g7: 1 where the submission shows the instrument's gap of that place, else 0 (and 0
+    for a questionnaire version other than the shipped one)."""
+    instrument = default_instrument()
+    flags = dict.fromkeys((f"g{i}" for i in range(GAP_SLOTS)), 0)
+    if record["instrument_version"] != instrument.version:
+        return flags
+    answers = record["answers"]
+    values = {**(json.loads(answers) if isinstance(answers, str) else answers)}
+    values.update({key: record[key] for key in CONTEXT_KEYS})
+    for i, gap in enumerate(instrument.gaps[:GAP_SLOTS]):
+        flags[f"g{i}"] = int(gap.applies(values))
+    return flags
+
+
+def record_key() -> int:
+    """The cell key method's record key (core/disclosure.py): random, kept with the fact, never
+    shown; no one, the sender of a submission included, can know it."""
+    return secrets.randbelow(KEY_RANGE)
+
+
+def _add_protection(db: sqlite_utils.Database) -> None:
+    """Each fact gets its record key and its gap flags (so gap counts come from SQL), and the
+    public figures' releases are kept (storage/figures.py: release)."""
+    for column in PROTECTION_COLUMNS:
+        db.execute(f"ALTER TABLE facts ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+    names = ("id", "instrument_version", "answers", *CONTEXT_KEYS)
+    updates = []
+    for row in db.execute(f"SELECT {', '.join(names)} FROM submissions").fetchall():
+        record = dict(zip(names, row, strict=True))
+        updates.append({"id": record["id"], "rkey": record_key(), **gap_flags(record)})
+    sets = ", ".join(f"{c} = :{c}" for c in PROTECTION_COLUMNS)
+    db.conn.executemany(f"UPDATE facts SET {sets} WHERE id = :id", updates)
+    db.table("releases").create(
+        {"scope": str, "n": int, "figures": str, "released_on": str},
+        pk="scope",
+        not_null={"n", "figures"},
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_submissions", _create_submissions),
     ("0002_reentry", _add_reentry),
@@ -210,6 +258,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_facts", _add_facts),
     ("0006_locale_codes", _locale_codes),
     ("0007_sign_in_security", _add_sign_in_security),
+    ("0008_protection", _add_protection),
 ]
 
 

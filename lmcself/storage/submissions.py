@@ -15,7 +15,14 @@ from enum import Enum
 import sqlite_utils
 
 from lmcself.core.submissions import Submission
-from lmcself.storage.db import FACT_COLUMNS, FACT_SLOTS, write_lock
+from lmcself.storage.db import (
+    FACT_COLUMNS,
+    FACT_SLOTS,
+    PROTECTION_COLUMNS,
+    gap_flags,
+    record_key,
+    write_lock,
+)
 from lmcself.storage.workshops import known_codes
 from lmcself.storage.workshops import merge as merge_workshops
 
@@ -44,8 +51,11 @@ INSERT_ROW = (
     f"VALUES ({', '.join(':' + c for c in ROW_COLUMNS)}) ON CONFLICT(id) DO NOTHING"
 )
 INSERT_FACT = (
-    f"INSERT INTO facts ({', '.join(FACT_COLUMNS)}) VALUES ("
-    + ", ".join("coalesce(:workshop, '')" if c == "workshop" else f":{c}" for c in FACT_COLUMNS)
+    f"INSERT INTO facts ({', '.join((*FACT_COLUMNS, *PROTECTION_COLUMNS))}) VALUES ("
+    + ", ".join(
+        "coalesce(:workshop, '')" if c == "workshop" else f":{c}"
+        for c in (*FACT_COLUMNS, *PROTECTION_COLUMNS)
+    )
     + ")"
 )
 CHUNK = 500  # rows per INSERT batch and per look-up of existing ids
@@ -77,12 +87,23 @@ class ImportReport:
 
 
 def stored_row(submission: Submission) -> dict[str, object]:
-    """The submission's row with its fact's values (which the INSERT_FACT statement names)."""
+    """The submission's row with its fact's values (which the INSERT_FACT statement names):
+    the month, the part scores, a random record key and the gap flags (figures.py)."""
     row = submission.to_row()
     row["month"] = submission.created_on.isoformat()[:7]
     dims = submission.result.dimensions
     for i in range(FACT_SLOTS):
         row[f"s{i}"] = dims[i].score if i < len(dims) else None
+    row["rkey"] = record_key()
+    row.update(
+        gap_flags(
+            {
+                "instrument_version": submission.instrument_version,
+                "answers": dict(submission.answers),
+                **submission.context,
+            }
+        )
+    )
     return row
 
 

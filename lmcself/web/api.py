@@ -17,9 +17,10 @@ from lmcself.core.submissions import InvalidSubmission, Submission
 from lmcself.core.suppress import DEFAULT_K
 from lmcself.storage import devices
 from lmcself.storage import submissions as stored
-from lmcself.storage.dashboard import peers
 from lmcself.storage.db import get_db
+from lmcself.storage.figures import PEER_KEYS, PUBLIC_MIN_GROUP, peers
 from lmcself.storage.workshops import WorkshopError, checked_definition, is_known
+from lmcself.web.ratelimit import slowed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_SUBMISSION_BYTES = 32 * 1024
@@ -103,6 +104,7 @@ def instrument_json():
 
 
 @bp.post("/submissions")
+@slowed
 def submit():
     """201 for a new id, 200 for the same id and content again, 409 for the same id and other
     content, 422 (naming the field) for a submission this server cannot score."""
@@ -124,15 +126,30 @@ def submit():
     except stored.SubmissionConflict:
         return error(409, "a different submission with this id exists")
     status = 201 if outcome is stored.Inserted.CREATED else 200
-    # "Businesses like yours" for the phone's result, as the result page shows it (from k).
-    like = peers(db, submission, current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K))
-    body = {
-        **submission.to_phone(),
-        "status": outcome.value,
-        "peers": {"n": like.n, "overall": like.overall} if like else None,
-    }
+    # No figure of other businesses here: an answer to a post must not show what it changed
+    # (the phone asks GET /api/v1/peers for the released "businesses like yours").
+    body = {**submission.to_phone(), "status": outcome.value}
     location = url_for("assessment.result", lang=submission.locale, submission_id=submission.id)
     return jsonify(body), status, {"Location": location}
+
+
+@bp.get("/peers")
+def peers_json():
+    """ "Businesses like yours" for ?country=&sector=&size=, as last released (released in
+    steps of k, protected and rounded; storage/figures.py): {"peers": {"n", "overall"} | null}."""
+    inst = current_app.extensions["instrument"]
+    context = {}
+    for key in PEER_KEYS:
+        value = request.args.get(key)
+        if inst.context_question(key).option(value) is None:
+            return error(422, f"{key}: missing or not one of the options")
+        context[key] = value
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    minimum = current_app.config.get("PUBLIC_MIN_GROUP", PUBLIC_MIN_GROUP)
+    like = peers(get_db(), inst, context, k, minimum)
+    response = jsonify({"peers": {"n": like.n, "overall": like.overall} if like else None})
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.post("/batches")

@@ -6,6 +6,7 @@ Works without JavaScript: plain forms, answers kept in the signed session cookie
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from babel.dates import get_era_names, get_month_names
@@ -30,8 +31,8 @@ from lmcself.core.scoring import DimensionScore, Result
 from lmcself.core.submissions import InvalidSubmission, Submission, new_id, normalize_workshop
 from lmcself.core.suppress import DEFAULT_K
 from lmcself.storage import submissions as stored
-from lmcself.storage.dashboard import peers
 from lmcself.storage.db import get_db
+from lmcself.storage.figures import PUBLIC_MIN_GROUP, peers
 from lmcself.storage.workshops import is_known
 from lmcself.web.forms import StartForm, questions_form, valid_answers
 from lmcself.web.i18n import (
@@ -40,6 +41,7 @@ from lmcself.web.i18n import (
     register_language_in_url,
     year_in_calendar,
 )
+from lmcself.web.ratelimit import too_fast
 
 bp = Blueprint("assessment", __name__)
 KEY = "assessment"
@@ -165,6 +167,8 @@ def finish(state: dict):
     """Score, store once, and freeze: a new assessment starts with a new id."""
     if first_open_step(state) <= len(instrument().dimensions):
         return redirect(step_url(first_open_step(state)))
+    if wait := too_fast():  # the answers stay in the session: sending again later stores them
+        abort(429, retry_after=math.ceil(wait))
     try:
         submission = Submission.from_form(instrument(), state, g.lang, date.today())
         stored.insert(get_db(), submission)
@@ -188,7 +192,13 @@ def result(submission_id: str):
         "result.html",
         result=submission.result,
         record=submission,
-        peers=peers(get_db(), submission, k),
+        peers=peers(
+            get_db(),
+            instrument(),
+            dict(submission.context),
+            k,
+            current_app.config.get("PUBLIC_MIN_GROUP", PUBLIC_MIN_GROUP),
+        ),
     )
 
 

@@ -1,0 +1,346 @@
+"""The one aggregation engine: every count and average shown anywhere comes from here, grouped
+and filtered by country, sector, size, women-led, region, workshop and month over the narrow
+`facts` table (db.py), as exact sums (core/disclosure.py's Cell); disclosure.py decides what
+of them is shown. The staff dashboard shows them exact; the situation report and the aggregate
+export protected; peers and the room view protected, rounded and released in steps (`release`).
+All the SQL for facts, figures and releases is in this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from lmcself.core.disclosure import (
+    PUBLIC_STEP,
+    Cell,
+    Figures,
+    Tally,
+    counts_across,
+    public,
+    release_due,
+    shown,
+)
+from lmcself.core.instrument import CONTEXT_KEYS, Instrument
+from lmcself.core.suppress import suppressed, total_or_none
+from lmcself.storage.db import GAP_SLOTS
+
+GROUPS = ("country", "sector", "size", "women_led", "region", "workshop", "month")
+FILTERS = ("country", "sector", "size", "women_led", "region", "workshop")
+PUBLIC_MIN_GROUP = 10  # default: public figures (peers, room view) from this many submissions
+PEERS_STEP = 10  # "businesses like yours" averages shown rounded to this many points (the room
+# view: PUBLIC_STEP); anyone can watch them, again and again, for any group
+
+
+@dataclass(frozen=True)
+class Group:
+    value: str
+    n: int
+    overall: float
+    dimensions: dict[str, float]
+    levels: dict[str, int | None]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    total: int | None  # None: fewer than k match
+    overall: float | None
+    dimensions: dict[str, float | None]
+    levels: dict[str, int | None]
+    groups: list[Group]
+    hidden_groups: int
+    gaps: dict[str, int | None]  # of all, the most common first
+    gap_table: dict[str, dict[str, int | None]]  # gap: group shown: count, None if hidden
+
+    def as_group(self, value: str = "") -> Group:
+        """All submissions as one group (shown only when the total is)."""
+        if self.total is None or self.overall is None:
+            raise ValueError("fewer than k submissions: nothing to show")
+        return Group(value, self.total, self.overall, _known(self.dimensions), self.levels)
+
+
+def _known(values: dict[str, float | None]) -> dict[str, float]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _where(
+    instrument: Instrument, filters: dict[str, str], since: str, until: str
+) -> tuple[str, list[str]]:
+    clauses, params = ["instrument_version = ?"], [instrument.version]
+    for column in FILTERS:
+        if filters.get(column) is not None:
+            clauses.append(f"{column} = ?")
+            params.append(filters[column])
+    if since:
+        clauses.append("month >= ?")
+        params.append(since)
+    if until:
+        clauses.append("month <= ?")
+        params.append(until)
+    return " WHERE " + " AND ".join(clauses), params
+
+
+def cells(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: str | None,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+    keys: bool = True,
+) -> dict[str, Cell]:
+    """The exact sums of each group (by a column of GROUPS; None: all as one group ""); the
+    record keys' sums only with keys (the exact dashboard needs none: 0 instead)."""
+    if by is not None and by not in GROUPS:
+        raise ValueError(f"cannot group by {by!r}")
+    where, params = _where(instrument, filters or {}, since, until)
+    dims = [d.key for d in instrument.dimensions]
+    levels = [lv.key for lv in instrument.levels]
+    gaps = [g.key for g in instrument.gaps[:GAP_SLOTS]]
+    columns = [
+        by or "''",
+        "count(*)",
+        "sum(rkey)" if keys else "0",
+        "sum(overall)",
+        *(f"sum(s{i})" for i in range(len(dims))),
+        *("sum(level = ?)" for _ in levels),
+        *(("sum((level = ?) * rkey)" if keys else "0 + ?") for _ in levels),
+        *(f"sum(g{i})" for i in range(len(gaps))),
+        *((f"sum(g{i} * rkey)" if keys else "0") for i in range(len(gaps))),
+    ]
+    group = f" GROUP BY {by}" if by else ""
+    # One scan, grouped by one column.
+    rows = db.execute(
+        f"SELECT {', '.join(columns)} FROM facts{where}{group}", [*levels, *levels, *params]
+    ).fetchall()
+    out = {}
+    for row in rows:
+        if not row[1]:
+            continue  # no group at all (an aggregate without GROUP BY over nothing)
+        at = 4 + len(dims)
+        level_n, level_key = (
+            row[at : at + len(levels)],
+            row[at + len(levels) : at + 2 * len(levels)],
+        )
+        at += 2 * len(levels)
+        gap_n, gap_key = row[at : at + len(gaps)], row[at + len(gaps) : at + 2 * len(gaps)]
+        out[row[0]] = Cell(
+            row[1],
+            row[2],
+            row[3],
+            dict(zip(dims, row[4 : 4 + len(dims)], strict=True)),
+            {lv: Tally(n, key) for lv, n, key in zip(levels, level_n, level_key, strict=True)},
+            {g: Tally(n, key) for g, n, key in zip(gaps, gap_n, gap_key, strict=True)},
+        )
+    return out
+
+
+def group_figures(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    k: int,
+    filters: dict[str, str] | None = None,
+    protect: bool = True,
+) -> Figures:
+    """All submissions matching the filters as one group."""
+    found = cells(db, instrument, None, filters).get("")
+    return shown(found or _empty(instrument), k, protect)
+
+
+def _empty(instrument: Instrument) -> Cell:
+    return Cell(
+        0,
+        0,
+        0,
+        {d.key: 0 for d in instrument.dimensions},
+        {lv.key: Tally(0, 0) for lv in instrument.levels},
+        {g.key: Tally(0, 0) for g in instrument.gaps[:GAP_SLOTS]},
+    )
+
+
+def dashboard(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: str,
+    k: int,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+    protect: bool = False,
+) -> Dashboard:
+    """Groups by one column and their whole, under the small-group rule; with protect, every
+    figure through the cell key method (what leaves the staff's screen)."""
+    if by not in GROUPS:
+        raise ValueError(f"cannot group by {by!r}")
+    per_group = cells(db, instrument, by, filters, since, until, keys=protect)
+    counts = {value: cell.n for value, cell in per_group.items()}
+    if total_or_none(counts, k) is None:
+        nothing = shown(_empty(instrument), k, protect)
+        return Dashboard(None, None, nothing.dimensions, nothing.levels, [], 0, {}, {})
+    visible = suppressed(counts, k)
+    groups = []
+    for value in sorted(per_group, key=_order(instrument, by)):
+        if visible[value] is not None:
+            figures = shown(per_group[value], k, protect)
+            assert figures.n is not None and figures.overall is not None
+            groups.append(
+                Group(value, figures.n, figures.overall, _known(figures.dimensions), figures.levels)
+            )
+    whole_cell = _empty(instrument)
+    for cell in per_group.values():
+        whole_cell = whole_cell + cell
+    whole = shown(whole_cell, k, protect)
+    # A gap's counts across the groups are one table, suppressed together; of it, the groups shown.
+    gap_table = {}
+    for gap in whole_cell.gaps:
+        across = counts_across({v: c.gaps[gap] for v, c in per_group.items()}, k, protect)
+        gap_table[gap] = {g.value: across.get(g.value) for g in groups}
+    return Dashboard(
+        whole.n,
+        whole.overall,
+        whole.dimensions,
+        whole.levels,
+        groups,
+        sum(1 for n in visible.values() if n is None),
+        whole.gaps,
+        gap_table,
+    )
+
+
+def _order(instrument: Instrument, by: str) -> Callable[[str], tuple[int, str]]:
+    """Groups of an answer in the questionnaire's order of options (sizes small to large);
+    workshops and months by their value."""
+    if by in CONTEXT_KEYS:
+        place = {o.key: i for i, o in enumerate(instrument.context_question(by).options)}
+        return lambda value: (place.get(value, len(place)), value)
+    return lambda value: (0, value)
+
+
+def _count(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    filters: dict[str, str],
+    since: str = "",
+    until: str = "",
+) -> int:
+    where, params = _where(instrument, filters, since, until)
+    return int(db.execute(f"SELECT count(*) FROM facts{where}", params).fetchone()[0])
+
+
+def gives_away(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    k: int,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+) -> bool:
+    """Whether this filtered view, set beside the view without one of its filters (or without
+    its months), would give away a group of 1 to k - 1 submissions by difference: the total of
+    all countries minus that of one country is the rest, and so are its sums."""
+    filters = filters or {}
+    n = _count(db, instrument, filters, since, until)
+    wider = [
+        _count(db, instrument, {c: v for c, v in filters.items() if c != column}, since, until)
+        for column in filters
+    ]
+    if since or until:
+        wider.append(_count(db, instrument, filters))
+    return any(0 < total - n < k for total in wider)
+
+
+def months(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT DISTINCT month FROM facts ORDER BY month")]
+
+
+def workshop_codes(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT code FROM workshops ORDER BY code")]
+
+
+def stored_records(db: sqlite_utils.Database, **filters: str) -> list[dict]:
+    """The stored submissions matching every filter (a column of GROUPS, or month YYYY-MM), for
+    the record export."""
+    clauses, params = [], []
+    for column, value in filters.items():
+        if column not in GROUPS:
+            raise ValueError(f"cannot filter on {column!r}")
+        if column == "month":
+            clauses.append("substr(created_on, 1, 7) = ?")
+        else:
+            clauses.append(f"{column} = ?")
+        params.append(value)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    cursor = db.execute(f"SELECT * FROM submissions{where}", params)
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def release(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    scope: str,
+    filters: dict[str, str],
+    k: int,
+    minimum: int,
+    step: int = PUBLIC_STEP,
+) -> Figures | None:
+    """The public figures of a group (peers, a room): the last release, renewed only when the
+    group has grown by k or more since (from `minimum` submissions); protected and averages
+    rounded to `step` points (disclosure.public). None before the first release. Every caller
+    of a scope sees the same."""
+    count = _count(db, instrument, filters)
+    row = db.execute("SELECT n, figures FROM releases WHERE scope = ?", [scope]).fetchone()
+    if release_due(count, row[0] if row else None, minimum, k):
+        figures = public(group_figures(db, instrument, k, filters, protect=True), step)
+        with db.conn:
+            db.conn.execute(
+                "INSERT INTO releases (scope, n, figures, released_on) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(scope) DO UPDATE SET n = excluded.n, figures = excluded.figures, "
+                "released_on = excluded.released_on",
+                [scope, count, json.dumps(figures.__dict__), datetime.now(UTC).date().isoformat()],
+            )
+        return figures
+    return Figures(**json.loads(row[1])) if row else None
+
+
+@dataclass(frozen=True)
+class Peers:
+    n: int
+    overall: float
+
+
+PEER_KEYS = ("country", "sector", "size")
+
+
+def peers(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    context: dict[str, str],
+    k: int,
+    minimum: int = PUBLIC_MIN_GROUP,
+) -> Peers | None:
+    """ "Businesses like yours": the same country, sector and size and questionnaire, as last
+    released (see release); None before a release."""
+    filters = {key: context[key] for key in PEER_KEYS}
+    scope = "peers:" + ":".join([instrument.version, *filters.values()])
+    figures = release(db, instrument, scope, filters, k, minimum, PEERS_STEP)
+    if figures is None or figures.n is None or figures.overall is None:
+        return None
+    return Peers(figures.n, figures.overall)
+
+
+def room(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    code: str,
+    k: int,
+    minimum: int = PUBLIC_MIN_GROUP,
+) -> Figures | None:
+    """A workshop's room view as last released (see release); None before a release."""
+    return release(
+        db, instrument, f"room:{instrument.version}:{code}", {"workshop": code}, k, minimum
+    )
