@@ -76,3 +76,27 @@ def test_a_workshop_of_twenty_phones(own_server, browser):
     assert all(n == 0 or n >= K for n in shown)
     assert "Average per part" in figures["text"]
     trainer.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "outcome"),
+    [
+        ({"name": "Pakse\x00 room\u202e 7"}, "Pakse room 7"),  # cleaned as the form cleans it
+        ({"name": "\u202e\x00 "}, "a name of 1 to"),
+        ({"held_on": "2026-W01-1"}, "held_on is not a date"),
+        ({"held_on": "0001-01-01"}, "is not a workshop's year"),
+        ({"held_on": 20261201}, "held_on is not a date"),
+        ({"code": "pakse-1"}, "not a valid workshop code"),
+    ],
+)
+def test_definitions_from_bundles_and_pushes_are_checked_as_the_form_checks(change, outcome):
+    from lmcself.core.instrument import default_instrument
+    from lmcself.storage.workshops import WorkshopError, checked_definition
+
+    item = {"code": "PAKSE-1", "name": "Pakse", "country": "LA", "held_on": "2026-12-01", **change}
+    try:
+        checked = checked_definition(item, "workshops[0]", default_instrument())
+    except WorkshopError as exc:
+        assert outcome in str(exc)
+    else:
+        assert checked["name"] == outcome

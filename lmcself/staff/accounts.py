@@ -123,7 +123,7 @@ def add_user(db: sqlite_utils.Database, name: str, password: str, role: str) -> 
         raise ValueError("a user name cannot be blank")
     check_password_rules(password)
     with write_lock, db.conn:
-        db["users"].insert(
+        db.table("users").insert(
             {
                 "name": name,
                 "password_hash": hash_password(password),
@@ -286,6 +286,14 @@ def start_session(user: dict) -> None:
     session["user"] = user["name"]
     session["epoch"] = user["epoch"]
     session["since"] = int(time.time())
+
+
+def signed_in() -> dict:
+    """The user of a view behind login_required (who is always there)."""
+    user = current_user()
+    if user is None:
+        raise LookupError("signed_in() outside a view that needs a signed-in user")
+    return user
 
 
 def current_user() -> dict | None:

@@ -20,7 +20,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -265,7 +265,8 @@ def build_export(kind: str, fmt: str, by: str = "country") -> tuple[bytes, str]:
     instrument = current_app.extensions["instrument"]
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
     if kind == "codebook":
-        rows, columns = codebook(instrument, gettext), ["column", "meaning", "codes"]
+        columns: Sequence[str]
+        rows, columns = codebook(instrument, gettext), ("column", "meaning", "codes")
         note = f"{len(rows)} columns described"
     elif kind == "records":
         result = anonymized_records(stored_records(get_db()), instrument, k)

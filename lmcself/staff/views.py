@@ -32,6 +32,7 @@ from lmcself.staff.accounts import (
     end_sessions,
     login_required,
     sign_in,
+    signed_in,
     staff_required,
     start_session,
 )
@@ -50,6 +51,7 @@ from lmcself.storage.figures import (
 from lmcself.storage.figures import (
     room as room_figures,
 )
+from lmcself.storage.workshops import create as create_workshop
 from lmcself.storage.workshops import created_by, definitions, is_known, listing
 from lmcself.web.forms import LoginForm, WorkshopForm
 from lmcself.web.i18n import register_language_in_url
@@ -125,7 +127,7 @@ def login():
 @login_required
 def logout():
     # Every session of this user ends, also a copy of this cookie kept elsewhere.
-    end_sessions(get_db(), current_user()["name"])
+    end_sessions(get_db(), signed_in()["name"])
     session.clear()
     return redirect(url_for(".login"))
 
@@ -149,16 +151,14 @@ def home():
         if is_known(db, form.code.data):
             form.code.errors.append(gettext("A workshop with this code exists already."))
         else:
-            with db.conn:
-                db["workshops"].insert(
-                    {
-                        "code": form.code.data,
-                        "name": form.name.data,
-                        "country": form.country.data,
-                        "held_on": form.held_on.data.isoformat(),
-                        "created_by": current_user()["name"],
-                    }
-                )
+            create_workshop(
+                db,
+                form.code.data,
+                form.name.data,
+                form.country.data,
+                form.held_on.data,
+                signed_in()["name"],
+            )
             flash(gettext("Workshop %(code)s created.", code=form.code.data))
             return redirect(url_for(".room", code=form.code.data))
     workshops = listing(db, sees_only_own())
@@ -221,20 +221,23 @@ def dashboard_page():
     db = get_db()
     instrument = current_app.extensions["instrument"]
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
-    by = request.args.get("by") if request.args.get("by") in GROUPS else "country"
+    asked = request.args.get("by", "")
+    by = asked if asked in GROUPS else "country"
     choices = {
         key: instrument.context_question(key).options for key in FILTERS if key != "workshop"
     }
     codes = workshop_codes(db)
-    filters = {}
+    filters: dict[str, str] = {}
     for key in FILTERS:
-        value = request.args.get(key) or None
+        value = request.args.get(key, "")
         allowed = codes if key == "workshop" else [o.key for o in choices[key]]
         if value in allowed:
             filters[key] = value
     available = months(db)
-    since = request.args.get("since") if request.args.get("since") in available else ""
-    until = request.args.get("until") if request.args.get("until") in available else ""
+    since = request.args.get("since", "")
+    since = since if since in available else ""
+    until = request.args.get("until", "")
+    until = until if until in available else ""
     figures = dashboard(db, instrument, by, k, filters, since, until)
     withheld = gives_away(db, instrument, k, filters, since, until)
     return render_template(
@@ -368,7 +371,7 @@ def export_file(kind: str, fmt: str):
         abort(404)
     data, note = build_export(kind, fmt, by)
     current_app.logger.info(
-        "export %s.%s by %s for %s: %s", kind, fmt, by, current_user()["name"], note
+        "export %s.%s by %s for %s: %s", kind, fmt, by, signed_in()["name"], note
     )
     response = current_app.response_class(
         data, mimetype="text/csv; charset=utf-8" if fmt == "csv" else "application/json"

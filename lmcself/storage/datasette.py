@@ -24,7 +24,7 @@ CLOSED = (
     "facts",
     "releases",
 )
-TABLES = {
+TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "workshops": ("Workshops: code, name, country and date", {}),
 }
 

@@ -198,12 +198,12 @@ def _locale_codes(db: sqlite_utils.Database) -> None:
 def _add_sign_in_security(db: sqlite_utils.Database) -> None:
     """Sessions that can be ended (a per-user epoch), and sign-in tries counted under a keyed
     hash of the name instead of the name typed (the old table kept what was typed: dropped)."""
-    db["users"].add_column("session_epoch", int, not_null_default=0)
+    db.table("users").add_column("session_epoch", int, not_null_default=0)
     db["login_failures"].drop(ignore=True)
-    db["login_attempts"].create(
+    db.table("login_attempts").create(
         {"key": str, "failures": int, "last_at": float}, pk="key", not_null={"failures", "last_at"}
     )
-    db["login_attempts"].create_index(["last_at"])
+    db.table("login_attempts").create_index(["last_at"])
 
 
 GAP_SLOTS = 8  # gap flags kept per submission in `facts` (the instrument has 6)

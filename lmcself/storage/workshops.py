@@ -8,6 +8,7 @@ with other details is a conflict: reported, never overwritten.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -15,7 +16,10 @@ import sqlite_utils
 
 from lmcself.core.instrument import Instrument
 from lmcself.core.submissions import normalize_workshop
+from lmcself.core.text import clean_line
 
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST, LATEST = 2000, 2999
 FIELDS = ("code", "name", "country", "held_on")
 NAME_MAX = 80  # the staff page's form (forms.WorkshopForm) allows the same
 
@@ -71,15 +75,34 @@ def checked_definition(item: object, where: str, instrument: Instrument) -> dict
     code, name, country, held_on = (item[f] for f in FIELDS)
     if not isinstance(code, str) or normalize_workshop(code) != code:
         raise WorkshopError(f"{where}: not a valid workshop code {code!r}")
-    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+    # Cleaned as the form cleans a typed name (control and bidi characters, Zawgyi, spaces).
+    name = clean_line(name) if isinstance(name, str) else ""
+    if not name or len(name) > NAME_MAX:
         raise WorkshopError(f"{where}: a name of 1 to {NAME_MAX} characters is needed")
     if instrument.context_question("country").option(country) is None:
         raise WorkshopError(f"{where}: unknown country {country!r}")
+    # The form's date field takes YYYY-MM-DD only (fromisoformat alone would take 2026-W01-1).
+    if not (isinstance(held_on, str) and DAY.fullmatch(held_on)):
+        raise WorkshopError(f"{where}: held_on is not a date")
     try:
-        date.fromisoformat(held_on)
-    except (TypeError, ValueError) as exc:
+        day = date.fromisoformat(held_on)
+    except ValueError as exc:
         raise WorkshopError(f"{where}: held_on is not a date") from exc
-    return {f: item[f] for f in FIELDS}
+    if not EARLIEST <= day.year <= LATEST:
+        raise WorkshopError(f"{where}: held_on {held_on} is not a workshop's year")
+    return {"code": code, "name": name, "country": country, "held_on": held_on}
+
+
+def create(
+    db: sqlite_utils.Database, code: str, name: str, country: str, held_on: date, by: str
+) -> None:
+    """A workshop made on the staff page by a signed-in trainer or staff member."""
+    with db.conn:
+        db.execute(
+            "INSERT INTO workshops (code, name, country, held_on, created_by) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [code, name, country, held_on.isoformat(), by],
+        )
 
 
 def merge(db: sqlite_utils.Database, incoming: Iterable[dict]) -> list[str]:

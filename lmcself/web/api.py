@@ -138,9 +138,9 @@ def peers_json():
     """ "Businesses like yours" for ?country=&sector=&size=, as last released (released in
     steps of k, protected and rounded; storage/figures.py): {"peers": {"n", "overall"} | null}."""
     inst = current_app.extensions["instrument"]
-    context = {}
+    context: dict[str, str] = {}
     for key in PEER_KEYS:
-        value = request.args.get(key)
+        value = request.args.get(key, "")
         if inst.context_question(key).option(value) is None:
             return error(422, f"{key}: missing or not one of the options")
         context[key] = value

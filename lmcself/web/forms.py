@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
@@ -23,7 +22,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from lmcself.core.instrument import Question
 from lmcself.core.plan import normalize_reentry
 from lmcself.core.submissions import WORKSHOP_RE
-from lmcself.core.zawgyi import to_unicode
+from lmcself.core.text import clean_line
 from lmcself.storage.workshops import NAME_MAX as WORKSHOP_NAME_MAX
 
 ANSWER_REQUIRED = _l("Please choose an answer.")
@@ -72,15 +71,11 @@ def valid_answers(form: FlaskForm, questions: tuple[Question, ...]) -> dict[str,
 
 
 NAME_MAX = 80
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def clean_name(value: str | None) -> str:
-    """One line of Unicode text: Zawgyi Burmese converted, control characters and runs of
-    spaces removed. (Escaping is the template's: Jinja escapes everything it prints.)"""
-    if not value:
-        return ""
-    return " ".join(to_unicode(CONTROL_CHARS.sub(" ", value)).split())
+    """A name typed into a form, as core/text.py cleans every line people type."""
+    return clean_line(value)
 
 
 class PlanForm(FlaskForm):
