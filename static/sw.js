@@ -23,12 +23,21 @@ self.addEventListener("activate", function (event) {
   );
 });
 
-/* The page names what its language needs (the app page, styles, scripts, its font). */
+/* The page names what its language needs (the app page, its data, styles, scripts, fonts) and
+   gets an answer on the port it sends: "precached", or "precache-failed" to show and try again.
+   Each address once: Cache.addAll refuses a whole list that names one twice. */
 self.addEventListener("message", function (event) {
   if (!event.data || event.data.type !== "precache") return;
+  var seen = {}, urls = event.data.urls.map(function (u) { return new URL(u, self.location.href).href; })
+    .filter(function (u) { return !seen[u] && (seen[u] = true); });
+  var port = event.ports && event.ports[0];
+  function answer(message) { if (port) port.postMessage(message); }
   event.waitUntil(
-    caches.open(CACHE).then(function (cache) { return cache.addAll(event.data.urls); })
-      .then(function () { if (event.source) event.source.postMessage({ type: "precached", version: VERSION }); })
+    caches.open(CACHE).then(function (cache) { return cache.addAll(urls); }).then(function () {
+      answer({ type: "precached", version: VERSION });
+    }, function (error) {
+      answer({ type: "precache-failed", error: String(error) });
+    })
   );
 });
 

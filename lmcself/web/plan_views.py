@@ -29,17 +29,21 @@ from flask import (
 from flask_babel import format_decimal, get_locale, gettext
 from markupsafe import Markup
 
+from lmcself.core.catalog import CrossBorderLink, Note, Tool
 from lmcself.core.instrument import CONTEXT_KEYS, HORIZONS
 from lmcself.core.plan import (
     CROSS_BORDER_ANSWERS,
     FOCUS_PARTS,
     NOTES_PER_PART,
+    Part,
+    Plan,
     build_plan,
     normalize_reentry,
     reentry_code,
 )
 from lmcself.core.scoring import Result
 from lmcself.storage.db import find_by_reentry, get_db, get_submission
+from lmcself.web.blank import BLANK, link, slot
 from lmcself.web.forms import NAME_MAX, PlanForm, ReentryForm
 from lmcself.web.i18n import DEFAULT_LOCALE, format_iso_date, register_language_in_url
 from lmcself.web.pdf import render_pdf
@@ -58,11 +62,6 @@ def horizon_titles() -> dict[int, str]:
 
 def source_host(url: str) -> str:
     return urlparse(url).netloc.removeprefix("www.").removeprefix("m.")
-
-
-def source_link(url: str) -> Markup:
-    """A source as a link named by its site (the full address is in the link, and in the PDF)."""
-    return Markup('<a href="{}">{}</a>').format(url, source_host(url))
 
 
 def format_source_date(value: str) -> str:
@@ -97,21 +96,114 @@ def render_plan(
     plan = build_plan(
         instrument, current_app.extensions["catalog"], result, context, record["answers"]
     )
-    code = reentry_code(record["id"])
-    url = again_url(code)
+    view = plan_view(plan, record, again_url(reentry_code(record["id"])))
     return render_template(
         "plan.html",
         plan=plan,
+        view={**view, "qr": Markup(qr_svg(view["again_url"]))},
         record=record,
         form=form,
         pdf=pdf,
         business_name=business_name,
         name_max=NAME_MAX,
-        horizon_titles=horizon_titles(),
-        code=code,
-        again_url=url,
-        qr_svg=qr_svg(url),
     )
+
+
+# The plan as the texts templates/_plan.html shows: the page renders this view, and the phone
+# builds the same view offline (static/js/plan-view.js) and fills the same partials with it.
+View = dict[str, object]
+
+
+def source_view(url: str, when: str) -> dict[str, str]:
+    return {"url": url, "site": source_host(url), "date": when}
+
+
+def tool_view(t: Tool) -> View:
+    return {
+        "name": gettext(t.name) if t.translate_name else t.name,
+        # Names of services stay as written: browsers' page translators must leave them alone.
+        "translate": "yes" if t.translate_name else "no",
+        "what": gettext(t.what),
+        "cost": gettext("Cost: %(text)s", text=gettext(t.cost)) if t.cost else "",
+        "bring": gettext("To sign up: %(text)s", text=gettext(t.bring)) if t.bring else "",
+        **source_view(t.source, format_iso_date(t.last_checked.isoformat())),
+    }
+
+
+def note_view(n: Note) -> View:
+    return {
+        "label": gettext("Good to know:") if n.local_only else gettext("From the region:"),
+        "text": gettext(n.text),
+        **source_view(n.source, format_source_date(n.source_date)),
+    }
+
+
+def link_view(x: CrossBorderLink) -> View:
+    return {"text": gettext(x.text), **source_view(x.source, format_source_date(x.source_date))}
+
+
+def part_view(part: Part, number: int, country: str) -> View:
+    instrument = current_app.extensions["instrument"]
+    titles = horizon_titles()
+    level = next(lv for lv in instrument.levels if lv.key == part.score.level)
+    horizons = [
+        {
+            "title": titles[h],
+            "steps": [
+                {
+                    "title": gettext(s.action.title),
+                    "detail": gettext(s.action.detail),
+                    "tools": [tool_view(t) for t in s.tools],
+                }
+                for s in part.steps[h]
+            ],
+        }
+        for h in HORIZONS
+        if part.steps[h]
+    ]
+    return {
+        "anchor": f"part-{part.dimension.key}",
+        "number": format_decimal(number),
+        "name": gettext(part.dimension.name),
+        "score": gettext("%(score)s out of 100", score=format_decimal(part.score.score)),
+        "level": gettext(level.name),
+        "done": not horizons,
+        "horizons": horizons,
+        "more_title": gettext("More for this part in %(country)s", country=country),
+        "more_tools": [tool_view(t) for t in part.more_tools],
+        "notes": [note_view(n) for n in part.notes],
+    }
+
+
+def plan_view(plan: Plan, record: dict, again: str) -> View:
+    """Everything templates/_plan.html prints, as texts in the page's language."""
+    instrument = current_app.extensions["instrument"]
+    country = gettext(instrument.context_question("country").option(plan.country).label)
+    parts = [part_view(p, n, country) for n, p in enumerate(plan.parts, start=1)]
+    links = plan.cross_border
+    code = reentry_code(record["id"])
+    return {
+        "country": country,
+        "date": format_iso_date(record["created_on"]),
+        "version": record["instrument_version"],
+        "gaps": [
+            {
+                "title": gettext(w.gap.title),
+                "detail": gettext(w.gap.detail),
+                "tools": [tool_view(t) for t in w.tools],
+            }
+            for w in plan.gaps
+        ],
+        "focus_parts": [v for v, p in zip(parts, plan.parts, strict=True) if p.focus],
+        "later_parts": [v for v, p in zip(parts, plan.parts, strict=True) if not p.focus],
+        # None: the owner does not sell abroad; no links: none known for the country yet.
+        "cross_border": links is not None,
+        "cross_links": [link_view(x) for x in links or ()],
+        "cross_none": links == (),
+        "code": code,
+        "again_url": again,
+        "qr": "",  # the page draws the QR code on the server; the phone shows the code and address
+    }
 
 
 def plan_pdf(record: dict, business_name: str = "") -> bytes:
@@ -126,10 +218,6 @@ def plan_data() -> dict:
     here exactly as the plan page prints them."""
     instrument = current_app.extensions["instrument"]
     catalog = current_app.extensions["catalog"]
-
-    def source(url: str, when: str) -> dict:
-        return {"url": url, "site": source_host(url), "date": when}
-
     return {
         "focus": FOCUS_PARTS,
         "notes_per_part": NOTES_PER_PART,
@@ -172,12 +260,7 @@ def plan_data() -> dict:
                 "country": t.country,
                 "kind": t.kind,
                 "dimensions": list(t.dimensions),
-                "name": gettext(t.name) if t.translate_name else t.name,
-                "translated_name": t.translate_name,
-                "what": gettext(t.what),
-                "cost": gettext("Cost: %(text)s", text=gettext(t.cost)) if t.cost else "",
-                "bring": gettext("To sign up: %(text)s", text=gettext(t.bring)) if t.bring else "",
-                "source": source(t.source, format_iso_date(t.last_checked.isoformat())),
+                "view": tool_view(t),
             }
             for t in catalog.tools
         ],
@@ -186,59 +269,28 @@ def plan_data() -> dict:
                 "countries": list(n.countries),
                 "dimension": n.dimension,
                 "local_only": n.local_only,
-                "text": gettext(n.text),
-                "source": source(n.source, format_source_date(n.source_date)),
+                "view": note_view(n),
             }
             for n in catalog.notes
         ],
         "cross_border": [
-            {
-                "countries": list(x.countries),
-                "text": gettext(x.text),
-                "source": source(x.source, format_source_date(x.source_date)),
-            }
-            for x in catalog.cross_border
+            {"countries": list(x.countries), "view": link_view(x)} for x in catalog.cross_border
         ],
         "countries": {
             o.key: gettext(o.label) for o in instrument.context_question("country").options
         },
         "levels": {lv.key: gettext(lv.name) for lv in instrument.levels},
+        "dimension_names": {d.key: gettext(d.name) for d in instrument.dimensions},
+        # The texts with a value in them; every other text is in the template's markup.
         "strings": {
-            "title": gettext("Your action plan"),
-            "meta": gettext("%(country)s · %(date)s · questionnaire version %(version)s"),
-            "gaps": gettext("Fix these first"),
-            "focus": gettext("Start with these"),
-            "later": gettext("Then, when you are ready"),
             "out_of": gettext("%(score)s out of 100"),
-            "nothing_to_do": gettext(
-                "You already do everything this part asks about. Keep it up, and help others to learn it."
-            ),
             "horizons": {str(h): t for h, t in horizon_titles().items()},
             "more_tools": gettext("More for this part in %(country)s"),
-            "from_region": gettext("From the region:"),
-            "good_to_know": gettext("Good to know:"),
-            "tool_source": gettext("Source: %(site)s, checked on %(date)s"),
-            "note_source": gettext("Source: %(site)s, %(date)s"),
-            "cross_title": gettext("Selling to other countries"),
-            "cross_some": gettext(
-                "QR payments already work between your country and these neighbours: visitors pay with their own app, and you can pay with yours when you travel."
-            ),
-            "cross_none": gettext(
-                "We found no QR payment link between your country and the other countries of this check yet. Ask your bank which payments from abroad it accepts."
-            ),
-            "again_title": gettext("Check again in 90 days"),
-            "again_text": gettext(
-                "Scan this code, or open the address below and type your code, to take the check again and see what has changed."
-            ),
-            "disclaimer": gettext(
-                "The tools named here are examples, not endorsements. Check costs and rules with the provider before you sign up."
-            ),
-            "pdf": gettext("Download the plan as PDF"),
         },
     }
 
 
-def plan_keys(plan, catalog) -> dict:
+def plan_keys(plan: Plan, catalog) -> dict:
     """The plan as keys only (notes by their index in the catalog), the form plan.js gives."""
     return {
         "gaps": [{"key": w.gap.key, "tools": [t.key for t in w.tools]} for w in plan.gaps],
@@ -330,7 +382,10 @@ def again(code: str):
     return redirect(url_for("assessment.landing"))
 
 
-bp.add_app_template_global(source_link)
+# For the partials shared by the page and the phone's <template> (lmcself/web/blank.py).
+bp.add_app_template_global(BLANK, "BLANK")
+bp.add_app_template_global(slot)
+bp.add_app_template_global(link)
 
 
 @bp.app_template_filter("format_source_date")
