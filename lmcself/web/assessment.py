@@ -232,7 +232,9 @@ def app_data() -> dict:
         "storage": gettext(
             "Your answers could not be kept on this phone: it may be full. Free some space, or download your answers."
         ),
-        "failed": gettext("Something went wrong on this phone. Reload the page: your answers are kept."),
+        "failed": gettext(
+            "Something went wrong on this phone. Reload the page: your answers are kept."
+        ),
     }
     peers_text = get_template_attribute("_counts.html", "peers")
     strings["peers_one"] = str(peers_text(1, "%(score)s", "%(num)s"))
