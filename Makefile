@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # Debian packages: Chromium for the browser tests; Noto fonts so pages, screenshots and PDFs shape
 # every script; Pango and HarfBuzz's subsetter for WeasyPrint (without libharfbuzz-subset0 a
 # Chinese PDF takes seconds); poppler-utils for the PDF tests; python3-venv where needed.
-APT_PACKAGES := chromium fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+APT_PACKAGES := chromium nodejs fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
   libharfbuzz-subset0 poppler-utils
 PORT ?= 8000
 
@@ -19,6 +19,7 @@ run: system-deps $(VENV)/.installed translations-compiled
 test: system-deps $(VENV)/.installed translations-compiled
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	LMCSELF_PYTHON=$(BIN)/python node --test tests/js/
 	$(BIN)/python -m pytest
 
 bench: system-deps $(VENV)/.installed translations-compiled bench/node_modules/.installed

@@ -8,6 +8,7 @@ var VERSION = "__VERSION__";
 var CACHE = "lmcself-" + VERSION;
 var APP_PAGE = /^\/[a-z]{2}\/app$/;
 var PLAN_DATA = /^\/[a-z]{2}\/plan-data\.json$/;
+var precaching = Promise.resolve();
 
 self.addEventListener("install", function () {
   self.skipWaiting(); /* no one is trapped on an old version */
@@ -32,13 +33,17 @@ self.addEventListener("message", function (event) {
     .filter(function (u) { return !seen[u] && (seen[u] = true); });
   var port = event.ports && event.ports[0];
   function answer(message) { if (port) port.postMessage(message); }
-  event.waitUntil(
-    caches.open(CACHE).then(function (cache) { return cache.addAll(urls); }).then(function () {
-      answer({ type: "precached", version: VERSION });
-    }, function (error) {
-      answer({ type: "precache-failed", error: String(error) });
-    })
-  );
+  /* one after the other: a second page's list is checked against what the first one kept */
+  precaching = precaching.then(function () { return caches.open(CACHE); }).then(function (cache) {
+    /* what is kept already stays (the app page and its data are refreshed on every visit) */
+    return Promise.all(urls.map(function (u) { return cache.match(u).then(function (hit) { return hit ? null : u; }); }))
+      .then(function (missing) { return cache.addAll(missing.filter(Boolean)); });
+  }).then(function () {
+    answer({ type: "precached", version: VERSION });
+  }, function (error) {
+    answer({ type: "precache-failed", error: String(error) });
+  });
+  event.waitUntil(precaching);
 });
 
 function networkFirst(request, keep) {

@@ -142,12 +142,15 @@ function precache(registration, plan, delay) {
       if (event.data && event.data.type === "precached") resolve(); else reject(new Error(event.data && event.data.error));
     };
     registration.active.postMessage({ type: "precache", urls: shellUrls() }, [channel.port2]);
+    setTimeout(function () { reject(new Error("the service worker did not answer")); }, 60000);
   }).then(function () {
     notice.hidden = true;
+    notice.setAttribute("data-state", "kept");
   }, function (error) {
     console.error(error);
     notice.textContent = data.strings.precache_failed;
     notice.hidden = false;
+    notice.setAttribute("data-state", "failed");
     plan.keep(); /* meanwhile the page keeps the plan's data itself */
     var next = Math.min(delay * 2, 300000), timer = setTimeout(retry, delay);
     function retry() {
@@ -172,8 +175,9 @@ if (worker) {
   }).then(function (registration) {
     if (root) return precache(registration, plan, 5000);
   }).catch(function (error) {
-    if (!root) return;
-    fail("precache_failed")(error);
-    plan.keep();
+    /* no service worker allowed here (a private window, a browser setting): as on plain HTTP,
+       the page keeps the plan's data and everything but an offline reload works */
+    console.warn(error);
+    if (plan) plan.keep();
   });
 }

@@ -81,6 +81,10 @@ function done(item, status, peers) {
 
 export function start() {
   window.addEventListener("online", flush);
+  /* the phone lost its internet: say so at once for a result still waiting to be sent */
+  window.addEventListener("offline", function () {
+    store.get("outbox").then(function (box) { if (box && box.length) emit("offline"); }, function () {});
+  });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) flush(); });
   return flush();
 }
