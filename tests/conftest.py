@@ -376,6 +376,8 @@ class Gate:
         asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=10)
 
     async def _open(self) -> None:
+        if self.listener:
+            return
         self.listener = await asyncio.start_server(
             self._client, "127.0.0.1", self.port, reuse_address=True
         )

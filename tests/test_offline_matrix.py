@@ -42,23 +42,22 @@ KEPT_BY_WORKER = """async ([lang, font]) => {
   return false;
 }"""
 # The plan's data is in the page's own storage (IndexedDB), where no service worker keeps it.
-KEPT_BY_PAGE = """(lang) => new Promise((resolve) => {
+# (Read without creating the database: the app must make it, with its store, itself.)
+KEPT_BY_PAGE = """async (lang) => await new Promise((resolve) => {
   const open = indexedDB.open('lmcself');
+  open.onupgradeneeded = () => { open.transaction.abort(); };
   open.onsuccess = () => {
-    const db = open.result;
-    if (!db.objectStoreNames.contains('kv')) { resolve(false); return; }
-    const get = db.transaction('kv').objectStore('kv').get('plan-data:' + lang);
-    get.onsuccess = () => resolve(!!get.result);
-    get.onerror = () => resolve(false);
+    const get = open.result.transaction('kv').objectStore('kv').get('plan-data:' + lang);
+    get.onsuccess = () => { open.result.close(); resolve(!!get.result); };
   };
   open.onerror = () => resolve(false);
 })"""
 # The step the page has kept in IndexedDB for the assessment under way.
-KEPT_STEP = """() => new Promise((resolve) => {
+KEPT_STEP = """async () => await new Promise((resolve) => {
   const open = indexedDB.open('lmcself');
   open.onsuccess = () => {
     const get = open.result.transaction('kv').objectStore('kv').get('current');
-    get.onsuccess = () => resolve(get.result ? get.result.step : null);
+    get.onsuccess = () => { open.result.close(); resolve(get.result ? get.result.step : null); };
   };
 })"""
 # Answer the visible step (one label per question, chosen by the seed) and go on: through the
@@ -120,7 +119,7 @@ def wait_until_kept(page, lang: str, path: str) -> None:
         font = font_file(lang)
         assert page.evaluate(KEPT_BY_WORKER, [lang, font and Path(font).name])
     else:
-        page.wait_for_function(KEPT_BY_PAGE, arg=lang)
+        page.wait_for_function(KEPT_BY_PAGE, arg=lang, polling=100)
     assert page.locator("#offline-status").is_hidden()
     assert page.locator("#app-error").is_hidden()
 
@@ -204,7 +203,7 @@ def test_offline_answers_result_plan_and_one_row_after_reconnect(
     seed = random.Random(lang + path).randrange(1000)
     parts = len(INSTRUMENT.dimensions)
     answer(page, range(0, 3), seed)
-    page.wait_for_function(f"async () => (await ({KEPT_STEP})()) === 3")
+    page.wait_for_function(f"async () => (await ({KEPT_STEP})()) === 3", polling=100)
 
     # The laptop goes away; the phone keeps its internet (or has none: see below).
     if path == "sw":

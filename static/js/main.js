@@ -170,7 +170,11 @@ sync.start();
 /* Reload while offline needs a service worker, which browsers allow only on HTTPS or localhost.
    Everything else above works without it. */
 if (worker) {
-  navigator.serviceWorker.register("/sw.js").then(function () {
+  navigator.serviceWorker.register("/sw.js").then(function (registration) {
+    var installed = registration && (registration.installing || registration.waiting || registration.active);
+    if (!installed) throw new Error("no service worker to keep the app");
+    /* one that fails to install never gets ready: then the page keeps what it needs itself */
+    installed.addEventListener("statechange", function () { if (installed.state === "redundant" && plan) plan.keep(); });
     return navigator.serviceWorker.ready;
   }).then(function (registration) {
     if (root) return precache(registration, plan, 5000);
