@@ -57,12 +57,12 @@ def test_a_release_address_is_cached_long_an_old_one_not(app, client):
     """Relative imports inherit the release in the address, so a new release is new addresses."""
     with app.app_context():
         assert release()
-    current = client.get(f"/static/r/{release()}/js/fill.js")
-    assert current.status_code == 200
-    assert current.cache_control.max_age == 365 * 24 * 3600
-    old = client.get("/static/r/000000000000/js/fill.js")
-    assert old.status_code == 200 and old.data == current.data
-    assert old.cache_control.max_age == 0
+    with client.get(f"/static/r/{release()}/js/fill.js") as current:
+        assert current.status_code == 200
+        assert current.cache_control.max_age == 365 * 24 * 3600
+        with client.get("/static/r/000000000000/js/fill.js") as old:
+            assert old.status_code == 200 and old.data == current.data
+            assert old.cache_control.max_age == 0
 
 
 def test_the_plan_template_is_the_plan_pages_markup_left_empty(client):
