@@ -34,7 +34,7 @@ function runApp() {
     },
     outbox: sync.queue,
     finished: function (record) {
-      store.set("screen", "result");
+      remember("result");
       result.show(record);
       sync.flush();
     }
@@ -43,6 +43,10 @@ function runApp() {
   sync.configure(root.getAttribute("data-api"));
   sync.onStatus(result.status);
 
+  /* what a reload shows again ("result" or "plan"); none: the start screen */
+  function remember(screen) {
+    (screen ? store.set("screen", screen) : store.remove("screen")).catch(fail("storage"));
+  }
   function lastRecord() {
     return store.get("last").then(function (id) {
       return id && store.get("results").then(function (results) { return results && results[id]; });
@@ -58,19 +62,19 @@ function runApp() {
     back: steps.back,
     download: function () { result.download().catch(fail("failed")); },
     plan: function () {
-      store.set("screen", "plan");
+      remember("plan");
       shownRecord().then(plan.show, fail("failed"));
     },
     "back-to-result": function () {
-      store.set("screen", "result");
+      remember("result");
       shownRecord().then(result.show, fail("failed"));
     },
     "new": function () {
-      store.remove("screen");
+      remember(null);
       steps.abandon().then(steps.startScreen).catch(fail("failed"));
     },
     "last-result": function () {
-      store.set("screen", "result");
+      remember("result");
       lastRecord().then(result.show, fail("failed"));
     }
   };

@@ -130,7 +130,7 @@ export function questionnaire(root, data, app) {
   function startScreen() {
     show("start");
     sectionOf("start").querySelector(".resume").hidden = !state;
-    return store.get("last").then(function (id) { sectionOf("start").querySelector(".last-result").hidden = !id; });
+    return store.get("last").then(function (id) { sectionOf("start").querySelector(".last-result").hidden = !id; }, app.fail("storage"));
   }
 
   return {
