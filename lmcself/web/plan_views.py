@@ -29,7 +29,7 @@ from flask import (
 from flask_babel import format_decimal, get_locale, gettext
 from markupsafe import Markup
 
-from lmcself.core.catalog import CrossBorderLink, Note, Tool
+from lmcself.core.catalog import Catalog, CrossBorderLink, Note, Tool
 from lmcself.core.instrument import CONTEXT_KEYS, HORIZONS
 from lmcself.core.plan import (
     CROSS_BORDER_ANSWERS,
@@ -290,7 +290,7 @@ def plan_data() -> dict:
     }
 
 
-def plan_keys(plan: Plan, catalog) -> dict:
+def plan_keys(plan: Plan, catalog: Catalog) -> dict:
     """The plan as keys only (notes by their index in the catalog), the form plan.js gives."""
     return {
         "gaps": [{"key": w.gap.key, "tools": [t.key for t in w.tools]} for w in plan.gaps],
