@@ -100,7 +100,7 @@ function runApp() {
       result.show(last);
       if (screen === "plan") plan.show(last);
     } else steps.startScreen();
-  }).catch(fail("storage"));
+  }).catch(fail("storage")).then(sync.start); /* once the result shown can hear how sending went */
 
   if (!worker) {
     if (document.readyState === "complete") plan.keep();
@@ -169,7 +169,7 @@ function precache(registration, plan, delay) {
 var plan = root ? runApp() : null;
 var startForm = document.querySelector("form[data-app-url]");
 if (startForm) landing(startForm);
-sync.start();
+if (!root) sync.start();
 
 /* Reload while offline needs a service worker, which browsers allow only on HTTPS or localhost.
    Everything else above works without it. */
