@@ -64,18 +64,20 @@ function send(item) {
   });
 }
 
-/* peers: "businesses like yours" from the server's answer, kept with the result */
+/* peers: "businesses like yours" from the server's answer, kept with the result. The result's
+   status is written before the outbox lets go of it: a page closed in between sends it once more
+   (the server answers 200, no second row) rather than showing "not sent" for ever. */
 function done(item, status, peers) {
-  return store.get("outbox").then(function (box) {
-    return store.set("outbox", (box || []).filter(function (x) { return x.id !== item.id; }));
-  }).then(function () {
-    return store.get("results");
-  }).then(function (results) {
+  return store.get("results").then(function (results) {
     var record = results && results[item.id];
     if (!record) return;
     record.sync = status;
     if (peers) record.peers = peers;
     return store.set("results", results);
+  }).then(function () {
+    return store.get("outbox");
+  }).then(function (box) {
+    return store.set("outbox", (box || []).filter(function (x) { return x.id !== item.id; }));
   }).then(function () { emit(status, item.id, peers); });
 }
 
