@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Debian packages: Chromium for the browser tests; Noto fonts so pages, screenshots and PDFs shape
-# every script (Noto Color Emoji: emoji in the PDF); Pango and HarfBuzz's subsetter for WeasyPrint
+# every script (Noto Color Emoji: emoji in the PDF); Node for the phone's parity tests; Pango and HarfBuzz's subsetter for WeasyPrint
 # (without libharfbuzz-subset0 a Chinese PDF takes seconds); poppler-utils for the PDF tests; python3-venv where needed.
-APT_PACKAGES := chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0 \
+APT_PACKAGES := chromium nodejs fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0 \
   libharfbuzz-subset0 poppler-utils
 PORT ?= 8000
 LOCK := requirements.lock
@@ -18,6 +18,7 @@ run: system-deps $(VENV)/.installed translations-compiled
 	$(BIN)/lmcself serve --port $(PORT)
 
 test: system-deps $(VENV)/.installed translations-compiled lint
+	LMCSELF_PYTHON=$(BIN)/python node --test tests/js/
 	$(BIN)/python -m pytest
 
 bench: system-deps $(VENV)/.installed translations-compiled bench/node_modules/.installed

@@ -1,7 +1,9 @@
-/* lmcself action plan in the browser: the rules of lmcself/plan.py, on the data of
-   /<lang>/plan-data.json, so that the plan appears offline exactly as the server would build it.
-   lmcPlan(pd, result, context, answers) -> keys only (texts are looked up when showing it).
-   lmcReentryCode(id) -> the code printed on the plan (the first 60 bits of the UUID). */
+/* lmcself action plan in the browser (an ES module): the rules of lmcself/core/plan.py, on the
+   data of /<lang>/plan-data.json, so that the plan appears offline exactly as the server builds it.
+   buildPlan(pd, result, context, answers) -> keys only (js/plan-view.js turns them into texts).
+   reentryCode(id) -> the code printed on the plan (the first 60 bits of the UUID).
+   tests/js/parity.test.mjs checks both against the Python code on vectors Python makes. */
+var rules = {};
 (function (root) {
   "use strict";
 
@@ -97,4 +99,7 @@
 
   root.lmcPlan = lmcPlan;
   root.lmcReentryCode = lmcReentryCode;
-})(this);
+})(rules);
+
+export var buildPlan = rules.lmcPlan;
+export var reentryCode = rules.lmcReentryCode;

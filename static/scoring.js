@@ -1,6 +1,8 @@
-/* Scoring on the phone: the rules of lmcself/scoring.py, on the same instrument JSON
-   (/api/v1/instrument.json), so a phone without network shows the number the server computes.
-   Whole numbers only: each score is an exact fraction rounded half up once, as in Python. */
+/* Scoring on the phone (an ES module): the rules of lmcself/core/scoring.py, on the same
+   instrument JSON (/api/v1/instrument.json), so a phone without network shows the number the
+   server computes. Whole numbers only: each score is an exact fraction rounded half up once, as
+   in Python. tests/js/parity.test.mjs checks it against Python on vectors Python makes. */
+var rules = {};
 (function (root) {
   "use strict";
 
@@ -71,4 +73,6 @@
   }
 
   root.lmcScore = score;
-})(this);
+})(rules);
+
+export var score = rules.lmcScore;

@@ -8,6 +8,7 @@ var VERSION = "__VERSION__";
 var CACHE = "lmcself-" + VERSION;
 var APP_PAGE = /^\/[a-z]{2}\/app$/;
 var PLAN_DATA = /^\/[a-z]{2}\/plan-data\.json$/;
+var precaching = Promise.resolve();
 
 self.addEventListener("install", function () {
   self.skipWaiting(); /* no one is trapped on an old version */
@@ -23,13 +24,26 @@ self.addEventListener("activate", function (event) {
   );
 });
 
-/* The page names what its language needs (the app page, styles, scripts, its font). */
+/* The page names what its language needs (the app page, its data, styles, scripts, fonts) and
+   gets an answer on the port it sends: "precached", or "precache-failed" to show and try again.
+   Each address once: Cache.addAll refuses a whole list that names one twice. */
 self.addEventListener("message", function (event) {
   if (!event.data || event.data.type !== "precache") return;
-  event.waitUntil(
-    caches.open(CACHE).then(function (cache) { return cache.addAll(event.data.urls); })
-      .then(function () { if (event.source) event.source.postMessage({ type: "precached", version: VERSION }); })
-  );
+  var seen = {}, urls = event.data.urls.map(function (u) { return new URL(u, self.location.href).href; })
+    .filter(function (u) { return !seen[u] && (seen[u] = true); });
+  var port = event.ports && event.ports[0];
+  function answer(message) { if (port) port.postMessage(message); }
+  /* one after the other: a second page's list is checked against what the first one kept */
+  precaching = precaching.then(function () { return caches.open(CACHE); }).then(function (cache) {
+    /* what is kept already stays (the app page and its data are refreshed on every visit) */
+    return Promise.all(urls.map(function (u) { return cache.match(u).then(function (hit) { return hit ? null : u; }); }))
+      .then(function (missing) { return cache.addAll(missing.filter(Boolean)); });
+  }).then(function () {
+    answer({ type: "precached", version: VERSION });
+  }, function (error) {
+    answer({ type: "precache-failed", error: String(error) });
+  });
+  event.waitUntil(precaching);
 });
 
 function networkFirst(request, keep) {

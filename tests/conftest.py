@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import re
@@ -9,10 +10,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -402,3 +404,90 @@ def old_phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+class Gate:
+    """A way to the live server that a test can cut and restore: a TCP proxy on a port of its own.
+
+    A new port is a new origin (127.0.0.1 is a secure context), so each phone that comes through
+    a gate has its first visit there: no service worker, cache or storage from another test. Cut,
+    connections are refused, as when a phone loses the workshop laptop but keeps its internet."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.target, self.port = server.port, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.loop = asyncio.new_event_loop()
+        self.listener: asyncio.AbstractServer | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.restore()
+
+    def _call(self, coroutine: Coroutine[object, object, None]) -> None:
+        asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=10)
+
+    async def _open(self) -> None:
+        if self.listener:
+            return
+        self.listener = await asyncio.start_server(
+            self._client, "127.0.0.1", self.port, reuse_address=True
+        )
+
+    async def _close(self) -> None:
+        if self.listener:
+            self.listener.close()
+            await self.listener.wait_closed()
+            self.listener = None
+        writers = list(self.writers)
+        for writer in writers:
+            writer.close()
+        await asyncio.gather(*(w.wait_closed() for w in writers), return_exceptions=True)
+
+    async def _stop(self) -> None:
+        await self._close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        except OSError:
+            writer.close()
+            await writer.wait_closed()
+            return
+        self.writers.update((writer, up_writer))
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+                self.writers.discard(dst)
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def cut(self) -> None:
+        self._call(self._close())
+
+    def restore(self) -> None:
+        self._call(self._open())
+
+    def close(self) -> None:
+        self._call(self._stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+@pytest.fixture
+def gate(live_server) -> Iterator[Gate]:
+    """A fresh origin in front of the shared live server, which the test may cut and restore."""
+    g = Gate(live_server)
+    yield g
+    g.close()

@@ -222,7 +222,7 @@ def test_the_phones_plan_data_carries_local_names_duties_risks_and_dates(app, la
     with app.test_request_context(f"/{lang}/"):
         g.lang = lang
         pd = plan_data()
-    names = {t["key"]: t["name"] for t in pd["tools"]}
+    names = {t["key"]: t["view"]["name"] for t in pd["tools"]}
     assert names["douyin"] == ("抖音" if lang == "zh" else "Douyin")
     assert names["thung_ngern"] == ("ถุงเงิน (กรุงไทย)" if lang == "th" else "Thung Ngern (Krungthai)")
     assert {o["key"] for o in pd["obligations"]} >= {
@@ -232,4 +232,5 @@ def test_the_phones_plan_data_carries_local_names_duties_risks_and_dates(app, la
     assert {r["country"] for r in pd["risks"]} == {"MM"}
     tax = next(o for o in pd["obligations"] if o["key"] == "vn_platform_withholding")
     assert tax["when"] == {"selling_channel": ["marketplace", "several"]} and tax["warn_when"]
-    assert tax["todo"] and tax["warning"] and tax["source"]["date"] == DAY[lang]
+    view = tax["view"]
+    assert view["todo"] and view["warning"] and view["date"] == DAY[lang]

@@ -53,7 +53,7 @@ def shown_result(page) -> tuple[str, int]:
 PLAN_TEXT = r"""(root) => {
   const texts = (sel) => [...document.querySelectorAll(sel)].map(e => e.textContent.replace(/\s+/g, ' ').trim());
   return {
-    parts: [...document.querySelectorAll(root + ' .part-name')].map(h => h.firstChild.textContent.trim()),
+    parts: texts(root + ' .part-name'),
     gaps: texts(root + ' .gap h3'),
     steps: texts(root + ' .step-title, ' + root + ' .later-steps li'),
     tools: texts(root + ' .tool-name'),
@@ -105,7 +105,8 @@ def test_reload_answer_and_score_offline_then_send_once(own_server, browser):
     page.on("request", lambda request: asked.append(request.url))
     page.goto(own_server.url + "/en/app")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.wait_for_function(PRECACHED)
+    page.wait_for_selector("#offline-status[data-state=kept]", state="attached")
+    assert page.evaluate(PRECACHED)
     # The plan's data comes once, with the service worker's precache, not also with the page.
     assert not [url for url in asked if "plan-data" in url]
 
@@ -118,7 +119,7 @@ def test_reload_answer_and_score_offline_then_send_once(own_server, browser):
     page.wait_for_selector("section[data-step='3']:not([hidden])")
     answer(page, seed=2, from_step=3)
     submission_id, score = shown_result(page)
-    wait_for_sync(page, "waiting")
+    wait_for_sync(page, "unreachable")  # online, but the server is gone
     assert own_server.rows() == []
     offline_plan = shown_plan(page)  # the action plan, offline too
     assert offline_plan["parts"] and offline_plan["steps"] and offline_plan["tools"]
@@ -145,7 +146,7 @@ def test_a_server_stopped_during_sync_loses_and_doubles_nothing(own_server, brow
     own_server.stop()
     answer(page, seed=4, from_step=len(INSTRUMENT.dimensions))
     submission_id, score = shown_result(page)
-    wait_for_sync(page, "waiting")
+    wait_for_sync(page, "unreachable")
     own_server.start()  # the same port: the backoff timer finds it again, no reload needed
     wait_for_sync(page, "sent")
     page.reload()  # opening the app flushes the outbox again: nothing is left to send
@@ -176,7 +177,7 @@ def test_plain_http_on_a_lan_address_works_without_a_service_worker(own_server, 
     context.set_offline(True)  # the Wi-Fi drops
     answer(page, seed=6, from_step=3)
     submission_id, score = shown_result(page)
-    wait_for_sync(page, "waiting")
+    wait_for_sync(page, "offline")  # the phone has no internet at all
     context.set_offline(False)
     wait_for_sync(page, "sent")
     assert [(r["id"], r["overall"]) for r in own_server.rows()] == [(submission_id, score)]
@@ -228,7 +229,6 @@ def test_the_phone_shows_businesses_like_yours_once_the_server_has_k(own_server,
     peers.wait_for(state="visible")
     written = f"{expected:.1f}".replace(".", ",").removesuffix(",0")  # Vietnamese: 58,3
     assert "5 cơ sở" in peers.inner_text() and written in peers.inner_text()
-    page.reload()
-    page.locator("[data-action=last-result]").click()
-    peers.wait_for(state="visible")  # kept on the phone with the result
+    page.reload()  # the result again, with what the server said: kept on the phone
+    peers.wait_for(state="visible")
     context.close()

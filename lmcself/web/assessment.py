@@ -221,14 +221,32 @@ def app_data() -> dict:
         "saved": gettext("Your result is saved on this phone."),
         "sending": gettext("Sending your result..."),
         "sent": gettext("Your result has been sent. Thank you."),
-        "waiting": gettext(
-            "Not sent yet: there is no connection. It will be sent by itself when the phone is online."
+        "offline": gettext(
+            "Not sent yet: this phone has no internet connection. It will be sent by itself when the phone is online again."
+        ),
+        "unreachable": gettext(
+            "Not sent yet: the phone is online but gets no answer from the server (the workshop computer may be off or on another network). It will be sent by itself when the server answers."
+        ),
+        "retrying": gettext(
+            "Not sent yet: the server could not take it just now. It will be sent again by itself."
         ),
         "conflict": gettext(
             "This result was sent before with other answers, so it was not sent again."
         ),
         "rejected": gettext(
             "The server did not accept this result. Download your answers and give the file to your trainer."
+        ),
+        "precache_failed": gettext(
+            "This page could not yet be kept on the phone for use without a connection. Trying again..."
+        ),
+        "plan_unavailable": gettext(
+            "The plan cannot be shown without a connection yet. Open it once while the phone is connected; after that it works offline too."
+        ),
+        "storage": gettext(
+            "Your answers could not be kept on this phone: it may be full. Free some space, or download your answers."
+        ),
+        "failed": gettext(
+            "Something went wrong on this phone. Reload the page: your answers are kept."
         ),
     }
     peers_text = get_template_attribute("_counts.html", "peers")

@@ -27,20 +27,23 @@ from flask import (
     url_for,
 )
 from flask_babel import format_decimal, gettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from lmcself.core.catalog import Tool
+from lmcself.core.catalog import Catalog, CrossBorderLink, Note, Obligation, Risk, Tool
 from lmcself.core.instrument import HORIZONS
 from lmcself.core.plan import (
     CROSS_BORDER_ANSWERS,
     FOCUS_PARTS,
     NOTES_PER_PART,
+    Part,
+    Plan,
     build_plan,
     normalize_reentry,
 )
 from lmcself.core.submissions import Submission
 from lmcself.storage import submissions
 from lmcself.storage.db import get_db
+from lmcself.web.blank import BLANK, link, slot
 from lmcself.web.forms import NAME_MAX, PlanForm, ReentryForm
 from lmcself.web.i18n import (
     DEFAULT_LOCALE,
@@ -74,28 +77,8 @@ def tool_name(tool: Tool) -> str:
     return gettext(tool.name) if tool.translate_name else tool.name
 
 
-def tool_line(tool: Tool) -> Markup:
-    """ "Name: what it does" through a translatable pattern (Chinese writes a full-width colon);
-    the name stays untranslated by browsers where it is the service's own written name."""
-    shown = tool_name(tool)
-    attribute = (
-        Markup("") if shown != tool.name or tool.translate_name else Markup(' translate="no"')
-    )
-    name = Markup('<strong class="tool-name"{}>{}</strong>').format(attribute, shown)
-    return Markup(escape(gettext("%(name)s: %(text)s"))) % {
-        "name": name,
-        "text": gettext(tool.what),
-    }
-
-
 def source_host(url: str) -> str:
     return urlparse(url).netloc.removeprefix("www.").removeprefix("m.")
-
-
-def source_link(url: str) -> Markup:
-    """A source as a link named by its site, which no language translates (the full address is
-    in the link, and in the PDF)."""
-    return Markup('<a href="{}" translate="no">{}</a>').format(url, source_host(url))
 
 
 def format_source_date(value: str) -> str:
@@ -131,21 +114,147 @@ def render_plan(
         submission.context,
         submission.answers,
     )
-    code = submission.reentry
-    url = again_url(code)
+    view = plan_view(plan, submission, again_url(submission.reentry))
     return render_template(
         "plan.html",
         plan=plan,
+        view={**view, "qr": Markup(qr_svg(str(view["again_url"])))},
         record=submission,
         form=form,
         pdf=pdf,
         business_name=business_name,
         name_max=NAME_MAX,
-        horizon_titles=horizon_titles(),
-        code=code,
-        again_url=url,
-        qr_svg=qr_svg(url),
     )
+
+
+# The plan as the texts templates/_plan.html shows: the page renders this view, and the phone
+# builds the same view offline (static/js/plan-view.js) and fills the same partials with it.
+View = dict[str, object]
+
+
+def source_view(url: str, when: str) -> dict[str, str]:
+    return {"url": url, "site": source_host(url), "date": when}
+
+
+def tool_view(t: Tool) -> View:
+    shown = tool_name(t)
+    return {
+        "name": shown,
+        # Names of services stay as written: browsers' page translators must leave them alone.
+        "translate": "yes" if t.translate_name or shown != t.name else "no",
+        "what": gettext(t.what),
+        "cost": gettext("Cost: %(text)s", text=gettext(t.cost)) if t.cost else "",
+        "bring": gettext("To sign up: %(text)s", text=gettext(t.bring)) if t.bring else "",
+        **source_view(t.source, format_iso_date(t.last_checked.isoformat())),
+    }
+
+
+def note_view(n: Note) -> View:
+    return {
+        "label": gettext("Good to know:") if n.local_only else gettext("From the region:"),
+        "text": gettext(n.text),
+        **source_view(n.source, format_source_date(n.source_date)),
+    }
+
+
+def duty_view(o: Obligation) -> View:
+    """A duty of small sellers (tax, invoice, registration); `warning` where the answers show
+    a gap."""
+    return {
+        "warning": gettext(o.warning) if o.warning else "",
+        "name": gettext(o.name),
+        "what": gettext(o.what),
+        "threshold": gettext("Threshold: %(text)s", text=gettext(o.threshold))
+        if o.threshold
+        else "",
+        "starts": gettext("In force since %(date)s", date=format_source_date(o.starts))
+        if o.starts
+        else "",
+        "todo": gettext(o.todo),
+        **source_view(o.source, format_iso_date(o.last_checked.isoformat())),
+    }
+
+
+def risk_view(r: Risk) -> View:
+    return {
+        "title": gettext(r.title),
+        "text": gettext(r.text),
+        **source_view(r.source, format_iso_date(r.last_checked.isoformat())),
+    }
+
+
+def link_view(x: CrossBorderLink) -> View:
+    return {"text": gettext(x.text), **source_view(x.source, format_source_date(x.source_date))}
+
+
+def part_view(part: Part, number: int, country: str) -> View:
+    instrument = current_app.extensions["instrument"]
+    titles = horizon_titles()
+    level = next(lv for lv in instrument.levels if lv.key == part.score.level)
+    horizons = [
+        {
+            "title": titles[h],
+            "steps": [
+                {
+                    "title": gettext(s.action.title),
+                    "detail": gettext(s.action.detail),
+                    "tools": [tool_view(t) for t in s.tools],
+                }
+                for s in part.steps[h]
+            ],
+        }
+        for h in HORIZONS
+        if part.steps[h]
+    ]
+    return {
+        "anchor": f"part-{part.dimension.key}",
+        "number": format_decimal(number),
+        "name": gettext(part.dimension.name),
+        "score": gettext("%(score)s out of 100", score=format_decimal(part.score.score)),
+        "level": gettext(level.name),
+        "done": not horizons,
+        "horizons": horizons,
+        "more_title": gettext("More for this part in %(country)s", country=country),
+        "more_tools": [tool_view(t) for t in part.more_tools],
+        "notes": [note_view(n) for n in part.notes],
+    }
+
+
+def plan_view(plan: Plan, submission: Submission, again: str) -> View:
+    """Everything templates/_plan.html prints, as texts in the page's language."""
+    instrument = current_app.extensions["instrument"]
+    country = gettext(instrument.context_question("country").option(plan.country).label)
+    parts = [part_view(p, n, country) for n, p in enumerate(plan.parts, start=1)]
+    links = plan.cross_border
+    code = submission.reentry
+    return {
+        "country": country,
+        "date": format_iso_date(submission.created_on),
+        "version": submission.instrument_version,
+        "gaps": [
+            {
+                "title": gettext(w.gap.title),
+                "detail": gettext(w.gap.detail),
+                "tools": [tool_view(t) for t in w.tools],
+            }
+            for w in plan.gaps
+        ],
+        "duty_warnings": [duty_view(o) for o in plan.duty_warnings],
+        "fix_first": bool(plan.gaps or plan.duty_warnings),
+        "focus_parts": [v for v, p in zip(parts, plan.parts, strict=True) if p.focus],
+        "later_parts": [v for v, p in zip(parts, plan.parts, strict=True) if not p.focus],
+        "duties_title": gettext("Rules for sellers in %(country)s", country=country),
+        "duties": [duty_view(o) for o in plan.duties],
+        "risks_title": gettext("Risks to know in %(country)s", country=country),
+        "risks": [risk_view(r) for r in plan.risks],
+        # None: the owner does not sell abroad; no links: none known for the country yet.
+        "cross_border": links is not None,
+        "cross_links": [link_view(x) for x in links or ()],
+        "cross_none": links == (),
+        "code": code,
+        "again_url": again,
+        "qr": "",  # the page draws the QR code on the server; the phone shows the code and address
+    }
 
 
 def plan_pdf(submission: Submission, business_name: str = "") -> bytes:
@@ -179,10 +288,6 @@ def plan_data() -> dict:
     here exactly as the plan page prints them."""
     instrument = current_app.extensions["instrument"]
     catalog = current_app.extensions["catalog"]
-
-    def source(url: str, when: str) -> dict:
-        return {"url": url, "site": source_host(url), "date": when}
-
     return {
         "focus": FOCUS_PARTS,
         "notes_per_part": NOTES_PER_PART,
@@ -225,12 +330,7 @@ def plan_data() -> dict:
                 "country": t.country,
                 "kind": t.kind,
                 "dimensions": list(t.dimensions),
-                "name": tool_name(t),
-                "translated_name": tool_name(t) != t.name or t.translate_name,
-                "what": gettext(t.what),
-                "cost": gettext("Cost: %(text)s", text=gettext(t.cost)) if t.cost else "",
-                "bring": gettext("To sign up: %(text)s", text=gettext(t.bring)) if t.bring else "",
-                "source": source(t.source, format_iso_date(t.last_checked.isoformat())),
+                "view": tool_view(t),
             }
             for t in catalog.tools
         ],
@@ -239,18 +339,12 @@ def plan_data() -> dict:
                 "countries": list(n.countries),
                 "dimension": n.dimension,
                 "local_only": n.local_only,
-                "text": gettext(n.text),
-                "source": source(n.source, format_source_date(n.source_date)),
+                "view": note_view(n),
             }
             for n in catalog.notes
         ],
         "cross_border": [
-            {
-                "countries": list(x.countries),
-                "text": gettext(x.text),
-                "source": source(x.source, format_source_date(x.source_date)),
-            }
-            for x in catalog.cross_border
+            {"countries": list(x.countries), "view": link_view(x)} for x in catalog.cross_border
         ],
         "obligations": [
             {
@@ -258,74 +352,30 @@ def plan_data() -> dict:
                 "country": o.country,
                 "when": {k: list(v) for k, v in o.when},
                 "warn_when": {k: list(v) for k, v in o.warn_when},
-                "name": gettext(o.name),
-                "warning": gettext(o.warning) if o.warning else "",
-                "what": gettext(o.what),
-                "threshold": gettext("Threshold: %(text)s", text=gettext(o.threshold))
-                if o.threshold
-                else "",
-                "starts": gettext("In force since %(date)s", date=format_source_date(o.starts))
-                if o.starts
-                else "",
-                "todo": gettext(o.todo),
-                "source": source(o.source, format_iso_date(o.last_checked.isoformat())),
+                "view": duty_view(o),
             }
             for o in catalog.obligations
         ],
         "risks": [
-            {
-                "key": r.key,
-                "country": r.country,
-                "title": gettext(r.title),
-                "text": gettext(r.text),
-                "source": source(r.source, format_iso_date(r.last_checked.isoformat())),
-            }
-            for r in catalog.risks
+            {"key": r.key, "country": r.country, "view": risk_view(r)} for r in catalog.risks
         ],
         "countries": {
             o.key: gettext(o.label) for o in instrument.context_question("country").options
         },
         "levels": {lv.key: gettext(lv.name) for lv in instrument.levels},
+        "dimension_names": {d.key: gettext(d.name) for d in instrument.dimensions},
+        # The texts with a value in them; every other text is in the template's markup.
         "strings": {
-            "title": gettext("Your action plan"),
-            "meta": gettext("%(country)s · %(date)s · questionnaire version %(version)s"),
-            "gaps": gettext("Fix these first"),
-            "focus": gettext("Start with these"),
-            "later": gettext("Then, when you are ready"),
             "out_of": gettext("%(score)s out of 100"),
-            "nothing_to_do": gettext(
-                "You already do everything this part asks about. Keep it up, and help others to learn it."
-            ),
             "horizons": {str(h): t for h, t in horizon_titles().items()},
             "more_tools": gettext("More for this part in %(country)s"),
-            "from_region": gettext("From the region:"),
-            "good_to_know": gettext("Good to know:"),
-            "tool_source": gettext("Source: %(site)s, checked on %(date)s"),
-            "note_source": gettext("Source: %(site)s, %(date)s"),
-            "cross_title": gettext("Selling to other countries"),
-            "cross_some": gettext(
-                "QR payments already work between your country and these neighbours: visitors pay with their own app, and you can pay with yours when you travel."
-            ),
-            "cross_none": gettext(
-                "We found no QR payment link between your country and the other countries of this check yet. Ask your bank which payments from abroad it accepts."
-            ),
-            "again_title": gettext("Check again in 90 days"),
-            "again_text": gettext(
-                "Scan this code, or open the address below and type your code, to take the check again and see what has changed."
-            ),
-            "disclaimer": gettext(
-                "The tools named here are examples, not endorsements. Check costs and rules with the provider before you sign up."
-            ),
-            "pdf": gettext("Download the plan as PDF"),
-            "tool_line": gettext("%(name)s: %(text)s"),
             "duties_title": gettext("Rules for sellers in %(country)s"),
-            "todo": gettext("What to do:"),
             "risks_title": gettext("Risks to know in %(country)s"),
         },
     }
 
 
-def plan_keys(plan, catalog) -> dict:
+def plan_keys(plan: Plan, catalog: Catalog) -> dict:
     """The plan as keys only (notes by their index in the catalog), the form plan.js gives."""
     return {
         "gaps": [{"key": w.gap.key, "tools": [t.key for t in w.tools]} for w in plan.gaps],
@@ -430,8 +480,10 @@ def again(code: str):
     return redirect(url_for("assessment.landing"))
 
 
-bp.add_app_template_global(source_link)
-bp.add_app_template_global(tool_line)
+# For the partials shared by the page and the phone's <template> (lmcself/web/blank.py).
+bp.add_app_template_global(BLANK, "BLANK")  # type: ignore[arg-type]  # a value, not a function
+bp.add_app_template_global(slot)
+bp.add_app_template_global(link)
 
 
 @bp.app_template_filter("format_source_date")

@@ -7,7 +7,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, url_for
+from flask import Blueprint, Flask, Response, current_app, g, send_from_directory, url_for
 from flask_babel import gettext
 
 from lmcself.web.i18n import LOCALES
@@ -34,6 +34,33 @@ def release() -> str:
         digest.update(path.read_bytes())
     digest.update(current_app.extensions["instrument"].version.encode())
     return digest.hexdigest()[:12]
+
+
+# The phone's scripts: ES modules; js/main.js imports the others by relative addresses. Served
+# under the release (/static/r/<release>/...), so those addresses change with every release and
+# can be cached for a year; each is preloaded by the page and kept by the service worker.
+MODULES = (
+    "js/main.js",
+    "js/store.js",
+    "js/sync.js",
+    "js/fill.js",
+    "js/questionnaire.js",
+    "js/result.js",
+    "js/plan-view.js",
+    "scoring.js",
+    "plan.js",
+)
+
+
+def module_url(filename: str) -> str:
+    return url_for("pwa.module", release_id=release(), filename=filename)
+
+
+@bp.get("/static/r/<release_id>/<path:filename>")
+def module(release_id: str, filename: str) -> Response:
+    """A script of this release; an old release's address gets today's file, not kept long."""
+    current = release_id == release()
+    return send_from_directory(STATIC, filename, max_age=365 * 24 * 3600 if current else 0)
 
 
 @bp.get("/sw.js")
@@ -83,6 +110,6 @@ def manifest(lang: str):
     )
 
 
-def init_app(app) -> None:
-    app.jinja_env.globals.update(asset_url=asset_url)
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(asset_url=asset_url, module_url=module_url, MODULES=MODULES)
     app.register_blueprint(bp)

@@ -1,0 +1,74 @@
+/* The phone computes what the server computes: static/scoring.js, static/plan.js and the plan's
+   texts (static/js/plan-view.js), numbers and dates (static/js/fill.js) against the Python code,
+   on vectors Python makes at test time (tests/js/golden.py). Node's own test runner, no packages:
+   `node --test tests/js/` (`make test` runs it). LMCSELF_PYTHON names the Python with lmcself
+   installed (default: the project's .venv). */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { score } from "../../static/scoring.js";
+import { buildPlan, reentryCode } from "../../static/plan.js";
+import { planView } from "../../static/js/plan-view.js";
+import { formatDate, formatNumber } from "../../static/js/fill.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+let golden, tmp;
+
+before(() => {
+  tmp = mkdtempSync(join(tmpdir(), "lmcself-golden-"));
+  const out = join(tmp, "golden.json");
+  const python = process.env.LMCSELF_PYTHON || join(root, ".venv", "bin", "python");
+  execFileSync(python, [join(root, "tests", "js", "golden.py"), out], { stdio: "inherit" });
+  golden = JSON.parse(readFileSync(out, "utf-8"));
+});
+
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test("scoring.js scores thousands of answer sets as Python does, with any weights", () => {
+  let total = 0;
+  for (const { instrument, answers, results } of golden.scoring) {
+    assert.deepEqual(answers.map((a) => score(instrument, a)), results);
+    total += results.length;
+  }
+  assert.equal(total, 5000);
+});
+
+test("scoring.js refuses incomplete or foreign answers", () => {
+  const instrument = golden.refused.instrument;
+  assert.throws(() => score(instrument, {}), /^Error: question \w+ is not answered$/);
+  assert.throws(() => score(instrument, { nonsense: "x" }), /^Error: unknown question nonsense$/);
+});
+
+test("plan.js builds the plan Python builds", () => {
+  const { plan_data: pd, cases } = golden.plans;
+  for (const c of cases) assert.deepEqual(buildPlan(pd, c.result, c.context, c.answers), c.plan);
+  const plans = cases.map((c) => c.plan);
+  // Every rule was exercised: gaps, cross-border sections or none, tools on steps.
+  assert.ok(plans.some((p) => p.gaps.length));
+  assert.ok(plans.some((p) => p.cross_border && p.cross_border.length));
+  assert.ok(plans.some((p) => p.cross_border === null));
+  assert.ok(plans.some((p) => p.parts.some((part) => Object.values(part.steps).some((h) => h.some((s) => s.tools.length)))));
+});
+
+test("plan.js makes the re-entry code Python makes", () => {
+  assert.deepEqual(golden.reentry.ids.map(reentryCode), golden.reentry.codes);
+});
+
+for (const lang of ["km", "lo", "my", "th", "vi", "zh", "en"]) {
+  test(`the phone's plan has the page's texts, in ${lang}`, () => {
+    const { plan_data: pd, data, again, cases } = golden.views[lang];
+    assert.equal(cases.length, 40);
+    for (const c of cases) assert.deepEqual(planView(pd, data, c.record, again), c.view);
+  });
+
+  test(`the phone writes dates and numbers as the server does, in ${lang}`, () => {
+    const { data, dates } = golden.views[lang];
+    for (const [iso, written] of Object.entries(dates)) assert.equal(formatDate(data.date, iso), written);
+    assert.equal(formatNumber(data.number, "1234567.5"), `1${data.number.group}234${data.number.group}567${data.number.decimal}5`);
+  });
+}
