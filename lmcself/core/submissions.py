@@ -95,34 +95,13 @@ class Submission:
     @classmethod
     def from_payload(cls, instrument: Instrument, payload: object, today: date) -> Submission:
         """The JSON the phone posts to the API; it is dated by the server."""
-        item = _object(payload, "submission")
-        return _checked(
-            instrument,
-            submission_id=item.get("id"),
-            version=item.get("instrument_version"),
-            locale=item.get("locale"),
-            context=item.get("context"),
-            answers=item.get("answers"),
-            workshop=item.get("workshop"),
-            created_on=today,
-            latest=today,
-        )
+        return _from_fields(instrument, _object(payload, "submission"), today, today)
 
     @classmethod
     def from_line(cls, instrument: Instrument, line: object, latest: date) -> Submission:
         """A bundle line or a pushed line (`to_line`): the original date is kept."""
         item = _object(line, "submission")
-        return _checked(
-            instrument,
-            submission_id=item.get("id"),
-            version=item.get("instrument_version"),
-            locale=item.get("locale"),
-            context=item.get("context"),
-            answers=item.get("answers"),
-            workshop=item.get("workshop"),
-            created_on=_date(item.get("created_on"), "created_on"),
-            latest=latest,
-        )
+        return _from_fields(instrument, item, _date(item.get("created_on"), "created_on"), latest)
 
     @classmethod
     def from_answers_file(cls, instrument: Instrument, data: object, latest: date) -> Submission:
@@ -130,17 +109,7 @@ class Submission:
         phone would have posted, the phone's result (not read) and the date it was finished."""
         item = _object(data, "answers file")
         payload = _object(item.get("payload"), "payload")
-        return _checked(
-            instrument,
-            submission_id=payload.get("id"),
-            version=payload.get("instrument_version"),
-            locale=payload.get("locale"),
-            context=payload.get("context"),
-            answers=payload.get("answers"),
-            workshop=payload.get("workshop"),
-            created_on=_date(item.get("date"), "date"),
-            latest=latest,
-        )
+        return _from_fields(instrument, payload, _date(item.get("date"), "date"), latest)
 
     @classmethod
     def from_row(cls, row: Mapping[str, object]) -> Submission:
@@ -231,6 +200,23 @@ def _date(value: object, field: str) -> date:
         if day is not None and day >= EARLIEST:
             return day
     raise InvalidSubmission(field, f"not a date (YYYY-MM-DD) from {EARLIEST} on")
+
+
+def _from_fields(
+    instrument: Instrument, item: Mapping[str, object], created_on: date, latest: date
+) -> Submission:
+    """A submission from the fields the API, bundles, pushes and answers files share."""
+    return _checked(
+        instrument,
+        submission_id=item.get("id"),
+        version=item.get("instrument_version"),
+        locale=item.get("locale"),
+        context=item.get("context"),
+        answers=item.get("answers"),
+        workshop=item.get("workshop"),
+        created_on=created_on,
+        latest=latest,
+    )
 
 
 def _checked(
