@@ -55,7 +55,8 @@ def slot(view: object, key: str) -> Markup:
 
 def link(view: object, url: str = "url", text: str = "site") -> Markup:
     """A link inside a sentence: its address from `url`, its text from `text`."""
-    return Markup('<a href="{}" data-set="href:{}" data-slot="{}">{}</a>').format(
+    # A site's name is the same in every language: no page translator may touch it.
+    return Markup('<a href="{}" translate="no" data-set="href:{}" data-slot="{}">{}</a>').format(
         _value(view, url), url, text, _value(view, text)
     )
 
