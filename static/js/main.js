@@ -9,6 +9,8 @@ import { questionnaire } from "./questionnaire.js";
 import { resultView } from "./result.js";
 import { planScreen } from "./plan-view.js";
 
+var CONSENT = "lmcself-consent"; /* the landing page's ticked consent, for this tab only */
+
 var root = document.getElementById("app");
 var data = root ? JSON.parse(document.getElementById("lmc-data").textContent) : null;
 var worker = "serviceWorker" in navigator && window.isSecureContext;
@@ -84,11 +86,15 @@ function runApp() {
   });
 
   /* Opening the app: an assessment under way goes on; after a finished one, a reload or a
-     restored tab shows its result (or plan) again; "Start" on the landing page (?consent=1,
-     taken once and then removed from the address) begins a new one; else the start screen. */
-  var params = new URLSearchParams(location.search), nav = performance.getEntriesByType("navigation")[0];
-  var started = params.get("consent") === "1" && (!nav || nav.type === "navigate");
-  if (params.has("consent")) {
+     restored tab shows its result (or plan) again; "Start" on the landing page (the owner's
+     ticked consent, handed over in this tab's sessionStorage and taken once: never from the
+     address, which anyone could send as a link) begins a new one; else the start screen. */
+  var params = new URLSearchParams(location.search), started = false;
+  try {
+    started = sessionStorage.getItem(CONSENT) === "1";
+    sessionStorage.removeItem(CONSENT);
+  } catch (e) { /* no session storage: the owner ticks consent on the start screen */ }
+  if (params.has("consent")) { /* an old link: the word is dropped, and ticks nothing */
     params.delete("consent");
     history.replaceState(history.state, "", location.pathname + (String(params) ? "?" + params : "") + location.hash);
   }
@@ -116,8 +122,9 @@ function landing(startForm) {
     if (!consent || !consent.checked) return; /* let the server say what is missing */
     event.preventDefault();
     var workshop = startForm.querySelector("input[name=workshop]");
-    var url = startForm.getAttribute("data-app-url") + "?consent=1";
-    if (workshop && workshop.value) url += "&w=" + encodeURIComponent(workshop.value);
+    try { sessionStorage.setItem(CONSENT, "1"); } catch (e) { /* ticked again on the app */ }
+    var url = startForm.getAttribute("data-app-url");
+    if (workshop && workshop.value) url += "?w=" + encodeURIComponent(workshop.value);
     location.href = url;
   });
 }
