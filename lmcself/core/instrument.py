@@ -32,6 +32,11 @@ TOOL_KINDS = (
     "delivery",
     "program",
     "compliance",
+    # Questionnaire 2.0 (issue 16): e-invoicing and e-filing services, food-delivery apps as a
+    # selling channel, and cross-border payment and trade (foreign QR, border trade, sourcing).
+    "e_invoice",
+    "food_delivery",
+    "cross_border",
 )
 TOP_POINTS = 4
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
