@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from flask import g
+from flask_babel import gettext
 
 from lmcself.core.catalog import load_catalog
 from lmcself.core.plan import build_plan
@@ -234,3 +235,20 @@ def test_the_phones_plan_data_carries_local_names_duties_risks_and_dates(app, la
     assert tax["when"] == {"selling_channel": ["marketplace", "several"]} and tax["warn_when"]
     view = tax["view"]
     assert view["todo"] and view["warning"] and view["date"] == DAY[lang]
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_a_tools_name_and_what_it_does_are_joined_as_the_language_writes_it(
+    app, client, instrument, lang
+):
+    """The colon after a tool's name is the catalog's, not the template's: Chinese writes '：'."""
+    record = stored_plan(app, instrument, lang, "CN", seller(instrument, "several"))
+    page = client.get(f"/{lang}/plan/{record.id}").text
+    with app.test_request_context(f"/{lang}/"):
+        g.lang = lang
+        joined = gettext("%(name)s: %(what)s")
+    between = joined.split("%(name)s")[1].split("%(what)s")[0]
+    lines = re.findall(r'</strong>(.*?)<span data-slot="what">', page)
+    assert lines and set(lines) == {between}, (lines[:3], between)
+    if lang == "zh":
+        assert between == "："
