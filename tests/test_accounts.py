@@ -99,9 +99,27 @@ def test_twenty_parallel_guesses_sign_in_only_within_the_allowance(
 ):
     guesses = [f"guess number {i:02d}" for i in range(19)] + [PASSWORD]
     statuses = parallel_sign_ins(raw_app, guesses)
-    assert len(kdf_calls) <= PER_NAME.free
     signed_in = statuses.count(302)
     assert signed_in == (1 if PASSWORD in kdf_calls else 0), (statuses, kdf_calls)
+    # The right password gives back its own try, and only its own: one more guess at most.
+    assert len(kdf_calls) <= PER_NAME.free + signed_in, kdf_calls
+
+
+def test_a_right_sign_in_between_guesses_gives_back_only_its_own_try(app, kdf_calls, monkeypatch):
+    """The owner signing in (from a browser without a device cookie) while someone guesses at the
+    name must not wipe the guesser's count: that would hand out a fresh allowance per sign-in."""
+    monkeypatch.setattr("lmcself.staff.accounts.time.time", lambda: 3_000_000.0)
+    attacker = app.test_client()
+    with app.app_context():
+        add_user(get_db(), "dara", PASSWORD, "trainer")
+    assert [sign_in(attacker, name="dara", password=f"wrong {i}").status_code for i in (1, 2)] == [
+        401,
+        401,
+    ]
+    assert sign_in(app.test_client(), name="dara").status_code == 302
+    guesses = [sign_in(attacker, name="dara", password=f"again {i}").status_code for i in range(5)]
+    assert guesses == [401, 429, 429, 429, 429]
+    assert len(kdf_calls) == 2 + 1 + 1
 
 
 def test_one_password_across_many_names_is_limited(client, kdf_calls, monkeypatch):

@@ -223,17 +223,19 @@ def begin_attempt(db: sqlite_utils.Database, keys: dict[str, Limit], now: float)
     return 0
 
 
-def release_attempt(db: sqlite_utils.Database, keys: list[str]) -> None:
-    """A successful sign-in: its name's (or device's) count is cleared, the overall try given back."""
+def release_attempt(db: sqlite_utils.Database, keys: list[str], device: bool) -> None:
+    """A successful sign-in gives back its own try and only that: someone guessing at the same
+    name in the meantime keeps every wrong try counted (a reset would hand them a fresh
+    allowance at each sign-in). A device's count is the owner's browser's alone: cleared."""
     with write_lock, db.conn:
         for key in keys:
-            if key == OVERALL_KEY:
+            if device:
+                db.conn.execute("DELETE FROM login_attempts WHERE key = ?", [key])
+            else:
                 db.conn.execute(
                     "UPDATE login_attempts SET failures = max(failures - 1, 0) WHERE key = ?",
                     [key],
                 )
-            else:
-                db.conn.execute("DELETE FROM login_attempts WHERE key = ?", [key])
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ def sign_in(
     user = check_login(db, name, password)
     if user is None:
         return Attempt(None, 0)
-    release_attempt(db, list(keys))
+    release_attempt(db, list(keys), device=device is not None)
     return Attempt(user, 0, None if device else new_device_cookie(name))
 
 
