@@ -255,6 +255,21 @@ CASES = {
         "countries.VN.obligations.vn_tax",
         "do-not-recommend",
     ),
+    "unknown kind of a note": (
+        lambda d: d["countries"]["LA"].update(
+            notes=[
+                {
+                    "dimension": "operations",
+                    "kind": "tax_app",
+                    "text": "No e-invoice service was found.",
+                    "source": "https://example.org/n",
+                    "source_date": "n.d.",
+                }
+            ]
+        ),
+        "countries.LA.notes[0].kind",
+        "expected one of",
+    ),
     "banned in a local name": (
         lambda d: d["countries"]["TH"]["tools"][0].update(names={"th": "ร้านClosedpay"}),
         "countries.TH.tools.qr_th",
@@ -277,6 +292,50 @@ def test_the_shipped_catalog_has_a_qr_standard_and_a_source_for_every_tool_of_ev
         assert "qr_standard" in kinds, country
     assert all(t.source.startswith("http") for t in catalog.tools)
     assert catalog.do_not_recommend
+
+
+# Questionnaire 2.0 (issue 16) asks about these; the plan attaches the country's tools of each kind.
+NEW_KINDS = ("e_invoice", "food_delivery", "cross_border", "social_commerce")
+NEW_KIND_DIMENSIONS = {
+    "e_invoice": {"operations"},
+    "food_delivery": {"selling"},
+    "cross_border": {"operations", "payments"},
+    "social_commerce": {"selling"},
+}
+
+
+@pytest.mark.parametrize("kind", NEW_KINDS)
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_every_country_has_a_tool_or_an_honest_note_of_each_new_kind(country, kind):
+    """A country with no such service says so in a note of that kind, rather than inventing one."""
+    catalog = load_catalog()
+    tools = [t for t in catalog.tools_for(country) if t.kind == kind]
+    notes = [n for n in catalog.notes if n.kind == kind and country in n.countries]
+    assert tools or notes, f"{country} has neither a tool nor a note of kind {kind}"
+    assert catalog.covers(country, kind)
+    for t in tools:
+        # Attached where the plan looks for it: the dimensions of the questions of the kind.
+        assert NEW_KIND_DIMENSIONS[kind] <= set(t.dimensions), t.key
+        assert t.source.startswith("http"), t.key
+    assert all(n.dimension in NEW_KIND_DIMENSIONS[kind] and n.source for n in notes)
+
+
+def test_a_note_of_a_kind_stands_in_only_for_its_own_countries(tmp_path):
+    data = copy.deepcopy(MINIMAL)
+    data["countries"]["LA"]["notes"] = [
+        {
+            "dimension": "operations",
+            "kind": "e_invoice",
+            "local_only": True,
+            "text": "No e-invoice service for small sellers was found.",
+            "source": "https://example.org/n",
+            "source_date": "n.d.",
+        }
+    ]
+    catalog = load_catalog(write(tmp_path, data))
+    assert catalog.covers("LA", "e_invoice") and not catalog.covers("MM", "e_invoice")
+    assert catalog.covers("TH", "qr_standard") and not catalog.covers("TH", "e_invoice")
+    assert [n.kind for n in catalog.notes] == ["e_invoice"]
 
 
 def check_catalog(tmp_path, monkeypatch, data, *args: str, po: str = ""):

@@ -126,6 +126,9 @@ class Note:
     source: str
     source_date: str
     local_only: bool = False  # a risk or a rule of its country: not shown to owners elsewhere
+    # The tool kind the note stands in for where the country has no such tool (an honest "none
+    # found"), or the kind it tells more about; "" when it is about the dimension as a whole.
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,13 @@ class Catalog:
 
     def risks_for(self, country: str) -> list[Risk]:
         return [r for r in self.risks if r.country == country]
+
+    def covers(self, country: str, kind: str) -> bool:
+        """Whether the country has a tool of this kind, or a note that says what stands in for
+        one (for example that no e-invoice service for micro-firms exists there)."""
+        return any(t.kind == kind for t in self.tools_for(country)) or any(
+            n.kind == kind and country in n.countries for n in self.notes
+        )
 
     def tools_for(self, country: str, dimension: str | None = None) -> list[Tool]:
         return [
@@ -374,11 +384,15 @@ def load_catalog(path: Path | str = DEFAULT_PATH, instrument: Instrument | None 
             risks.append(_risk(r, raw, f"countries.{country}.risks[{i}]", country))
         for i, raw in enumerate(r.seq(c.get("notes", []), f"countries.{country}.notes", 0)):
             k = f"countries.{country}.notes[{i}]"
-            m = r.mapping(raw, k, {"dimension", "text", "source", "source_date"}, {"local_only"})
+            m = r.mapping(
+                raw, k, {"dimension", "text", "source", "source_date"}, {"local_only", "kind"}
+            )
             if m["dimension"] not in dimensions:
                 raise r.fail(f"{k}.dimension", f"unknown dimension {m['dimension']!r}")
             if not isinstance(m.get("local_only", False), bool):
                 raise r.fail(f"{k}.local_only", "expected true or false")
+            if "kind" in m and m["kind"] not in KINDS:
+                raise r.fail(f"{k}.kind", f"expected one of {KINDS}, found {m['kind']!r}")
             notes.append(
                 Note(
                     (country,),
@@ -386,6 +400,7 @@ def load_catalog(path: Path | str = DEFAULT_PATH, instrument: Instrument | None 
                     r.text(m["text"], f"{k}.text"),
                     *_source(r, m, k),
                     m.get("local_only", False),
+                    m.get("kind", ""),
                 )
             )
     for i, raw in enumerate(r.seq(top.get("regional_notes", []), "regional_notes", 0)):
