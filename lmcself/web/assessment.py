@@ -41,6 +41,7 @@ from lmcself.web.i18n import (
     register_language_in_url,
     year_in_calendar,
 )
+from lmcself.web.plan_views import since_view
 from lmcself.web.ratelimit import too_fast
 
 bp = Blueprint("assessment", __name__)
@@ -106,6 +107,8 @@ def landing():
                 "workshop": workshop_from_link(form.workshop.data)[0],
                 # Business details of last time, when the owner came back with a re-entry code.
                 "context": session.pop("prefill", {}),
+                # ...and the re-entry code of that check: the one link between the two.
+                "follows": session.pop("follows", None),
                 "answers": {},
             }
         )
@@ -192,6 +195,7 @@ def result(submission_id: str):
         "result.html",
         result=submission.result,
         record=submission,
+        since=since_view(submission),
         peers=peers(
             get_db(),
             instrument(),

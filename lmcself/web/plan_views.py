@@ -30,7 +30,7 @@ from flask_babel import format_decimal, gettext
 from markupsafe import Markup
 
 from lmcself.core.catalog import Catalog, CrossBorderLink, Note, Obligation, Risk, Tool
-from lmcself.core.instrument import HORIZONS
+from lmcself.core.instrument import HORIZONS, Instrument
 from lmcself.core.plan import (
     CROSS_BORDER_ANSWERS,
     FOCUS_PARTS,
@@ -40,6 +40,7 @@ from lmcself.core.plan import (
     build_plan,
     normalize_reentry,
 )
+from lmcself.core.progress import Progress, progress
 from lmcself.core.submissions import Submission
 from lmcself.storage import submissions
 from lmcself.storage.db import get_db
@@ -120,6 +121,7 @@ def render_plan(
         plan=plan,
         view={**view, "qr": Markup(qr_svg(str(view["again_url"])))},
         record=submission,
+        since=since_view(submission, plan),
         form=form,
         pdf=pdf,
         business_name=business_name,
@@ -255,6 +257,100 @@ def plan_view(plan: Plan, submission: Submission, again: str) -> View:
         "again_url": again,
         "qr": "",  # the page draws the QR code on the server; the phone shows the code and address
     }
+
+
+def instrument_for(version: str) -> Instrument | None:
+    """The instrument of a questionnaire version this server knows, else None."""
+    instrument: Instrument = current_app.extensions["instrument"]
+    return instrument if instrument.version == version else None
+
+
+def progress_view(p: Progress, before_date: date) -> View:
+    """Everything templates/_since.html prints, as texts in the page's language."""
+    instrument = current_app.extensions["instrument"]
+    names = {d.key: gettext(d.name) for d in instrument.dimensions}
+    if p.same_version:
+        versions = gettext(
+            "Both checks used questionnaire version %(version)s, so every part is compared.",
+            version=p.now_version,
+        )
+    else:
+        versions = gettext(
+            "Your last check used questionnaire version %(before)s and this one version %(now)s: only the parts asked the same way in both are compared.",
+            before=p.before_version,
+            now=p.now_version,
+        )
+
+    def number(value: int | None) -> str:
+        return format_decimal(value) if value is not None else gettext("no score")
+
+    def change(value: int | None) -> tuple[str, str]:
+        if value is None:
+            return "none", gettext("not compared")
+        if value > 0:
+            return "up", gettext("up %(num)s", num=format_decimal(value))
+        if value < 0:
+            return "down", gettext("down %(num)s", num=format_decimal(-value))
+        return "same", gettext("no change")
+
+    rows = []
+    overall = change(p.overall_change)
+    rows.append(
+        {
+            "name": gettext("Overall score"),
+            "before": number(p.overall_before),
+            "now": number(p.overall_now),
+            "change": overall[1],
+            "row_class": f"overall change-{overall[0]}",
+        }
+    )
+    for part in p.parts:
+        kind, text = change(part.change)
+        rows.append(
+            {
+                "name": names.get(part.key, part.key),
+                "before": number(part.before),
+                "now": number(part.now),
+                "change": text,
+                "row_class": f"change-{kind}",
+            }
+        )
+    return {
+        "before_date": format_iso_date(before_date),
+        "versions": versions,
+        "parts": rows,
+        "done": [{"title": gettext(a.title)} for a in p.done],
+        "done_none": not p.done,
+        "next": [{"title": gettext(a.title)} for a in p.next],
+    }
+
+
+def since_view(submission: Submission, plan: Plan | None = None) -> View | None:
+    """The progress since the check this one follows, found by its re-entry code alone, as
+    texts; None for a first check (or when the previous check or this check's questionnaire is
+    not known here)."""
+    previous = submissions.previous_of(get_db(), submission)
+    now = instrument_for(submission.instrument_version)
+    if previous is None or now is None:
+        return None
+    if plan is None:
+        plan = build_plan(
+            now,
+            current_app.extensions["catalog"],
+            submission.result,
+            submission.context,
+            submission.answers,
+        )
+    found = progress(
+        instrument_for(previous.instrument_version),
+        previous.answers,
+        previous.result,
+        now,
+        submission.answers,
+        submission.result,
+        plan,
+    )
+    return progress_view(found, previous.created_on)
 
 
 def plan_pdf(submission: Submission, business_name: str = "") -> bytes:
@@ -470,10 +566,10 @@ def again(code: str):
         return render_template("again.html", form=form), 404
     # Taken by the landing page when the owner agrees and starts (a new id, the consent again).
     session["prefill"] = dict(record.context)
+    session["follows"] = record.reentry
     flash(
         gettext(
-            "Welcome back. Last time your score was %(score)s out of 100 (%(date)s). Your business details will be filled in: check them, then answer the questions again.",
-            score=format_decimal(record.result.overall),
+            "Welcome back. Your business details of %(date)s will be filled in: check them, then answer the questions again. Your result will show what changed in each part since then.",
             date=format_iso_date(record.created_on),
         )
     )
