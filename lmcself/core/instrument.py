@@ -188,6 +188,7 @@ class Instrument:
         """The scoring data a browser needs to score offline exactly as the server does."""
         return {
             "version": self.version,
+            "comparable_with": {k: list(v) for k, v in self.comparable_with.items()},
             "levels": [{"key": lv.key, "min": lv.min} for lv in self.levels],
             "dimensions": [
                 {

@@ -65,6 +65,28 @@ class Progress:
     def compared(self) -> tuple[PartChange, ...]:
         return tuple(p for p in self.parts if p.change is not None)
 
+    def keys(self) -> dict:
+        """As keys and numbers: the form static/progress.js gives (tests/js/parity.test.mjs)."""
+        return {
+            "before_version": self.before_version,
+            "now_version": self.now_version,
+            "parts": [
+                {
+                    "key": p.key,
+                    "before": p.before,
+                    "now": p.now,
+                    "comparable": p.comparable,
+                    "change": p.change,
+                }
+                for p in self.parts
+            ],
+            "overall_before": self.overall_before,
+            "overall_now": self.overall_now,
+            "overall_change": self.overall_change,
+            "done": [a.key for a in self.done],
+            "next": [a.key for a in self.next],
+        }
+
 
 def comparable_parts(
     now: Instrument, before_version: str, before: Instrument | None = None

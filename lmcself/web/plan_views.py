@@ -40,7 +40,7 @@ from lmcself.core.plan import (
     build_plan,
     normalize_reentry,
 )
-from lmcself.core.progress import Progress, progress
+from lmcself.core.progress import NEXT_STEPS, Progress, progress
 from lmcself.core.submissions import Submission
 from lmcself.storage import submissions
 from lmcself.storage.db import get_db
@@ -265,56 +265,58 @@ def instrument_for(version: str) -> Instrument | None:
     return instrument if instrument.version == version else None
 
 
-def progress_view(p: Progress, before_date: date) -> View:
+def since_strings() -> dict[str, str]:
+    """The texts of the progress section with a value in them (placeholders left in), for the
+    page and for the phone (plan_data), which fills them the same way (static/js/since-view.js)."""
+    return {
+        "same_version": gettext(
+            "Both checks used questionnaire version %(version)s, so every part is compared."
+        ),
+        "other_version": gettext(
+            "Your last check used questionnaire version %(before)s and this one version %(now)s: only the parts asked the same way in both are compared."
+        ),
+        "overall": gettext("Overall score"),
+        "no_score": gettext("no score"),
+        "not_compared": gettext("not compared"),
+        "up": gettext("up %(num)s"),
+        "down": gettext("down %(num)s"),
+        "same": gettext("no change"),
+    }
+
+
+def progress_view(p: Progress, before_date: date | str) -> View:
     """Everything templates/_since.html prints, as texts in the page's language."""
     instrument = current_app.extensions["instrument"]
     names = {d.key: gettext(d.name) for d in instrument.dimensions}
+    texts = since_strings()
     if p.same_version:
-        versions = gettext(
-            "Both checks used questionnaire version %(version)s, so every part is compared.",
-            version=p.now_version,
-        )
+        versions = texts["same_version"] % {"version": p.now_version}
     else:
-        versions = gettext(
-            "Your last check used questionnaire version %(before)s and this one version %(now)s: only the parts asked the same way in both are compared.",
-            before=p.before_version,
-            now=p.now_version,
-        )
+        versions = texts["other_version"] % {"before": p.before_version, "now": p.now_version}
 
     def number(value: int | None) -> str:
-        return format_decimal(value) if value is not None else gettext("no score")
+        return format_decimal(value) if value is not None else texts["no_score"]
 
-    def change(value: int | None) -> tuple[str, str]:
-        if value is None:
-            return "none", gettext("not compared")
-        if value > 0:
-            return "up", gettext("up %(num)s", num=format_decimal(value))
-        if value < 0:
-            return "down", gettext("down %(num)s", num=format_decimal(-value))
-        return "same", gettext("no change")
-
-    rows = []
-    overall = change(p.overall_change)
-    rows.append(
-        {
-            "name": gettext("Overall score"),
-            "before": number(p.overall_before),
-            "now": number(p.overall_now),
-            "change": overall[1],
-            "row_class": f"overall change-{overall[0]}",
+    def row(name: str, before: int | None, now: int | None, change: int | None) -> View:
+        if change is None:
+            kind, text = "none", texts["not_compared"]
+        elif change > 0:
+            kind, text = "up", texts["up"] % {"num": format_decimal(change)}
+        elif change < 0:
+            kind, text = "down", texts["down"] % {"num": format_decimal(-change)}
+        else:
+            kind, text = "same", texts["same"]
+        return {
+            "name": name,
+            "before": number(before),
+            "now": number(now),
+            "change": text,
+            "row_class": f"change-{kind}",
         }
-    )
-    for part in p.parts:
-        kind, text = change(part.change)
-        rows.append(
-            {
-                "name": names.get(part.key, part.key),
-                "before": number(part.before),
-                "now": number(part.now),
-                "change": text,
-                "row_class": f"change-{kind}",
-            }
-        )
+
+    overall = row(texts["overall"], p.overall_before, p.overall_now, p.overall_change)
+    rows = [{**overall, "row_class": f"overall {overall['row_class']}"}]
+    rows += [row(names.get(c.key, c.key), c.before, c.now, c.change) for c in p.parts]
     return {
         "before_date": format_iso_date(before_date),
         "versions": versions,
@@ -386,6 +388,7 @@ def plan_data() -> dict:
     catalog = current_app.extensions["catalog"]
     return {
         "focus": FOCUS_PARTS,
+        "next_steps": NEXT_STEPS,
         "notes_per_part": NOTES_PER_PART,
         "cross_border_answers": list(CROSS_BORDER_ANSWERS),
         "horizons": list(HORIZONS),
@@ -467,6 +470,7 @@ def plan_data() -> dict:
             "more_tools": gettext("More for this part in %(country)s"),
             "duties_title": gettext("Rules for sellers in %(country)s"),
             "risks_title": gettext("Risks to know in %(country)s"),
+            "since": since_strings(),
         },
     }
 
