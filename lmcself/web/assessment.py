@@ -121,7 +121,23 @@ def landing():
         resume=resume,
         last_result=session.get("last_result"),
         unknown_workshop=unknown,
+        previous_check=previous_check(session.get("follows")),
     )
+
+
+def previous_check(code: str | None) -> dict | None:
+    """The check an owner came back to with its re-entry code, for the phone to keep (the page
+    that follows the code hands it to the one-page app, which shows the progress offline)."""
+    previous = stored.find_by_reentry(get_db(), code) if code else None
+    if previous is None:
+        return None
+    return {
+        "code": previous.reentry,
+        "date": previous.created_on.isoformat(),
+        "context": dict(previous.context),
+        "answers": dict(previous.answers),
+        "result": previous.scores,
+    }
 
 
 @bp.route("/<lang>/about-you", methods=["GET", "POST"])
