@@ -24,6 +24,7 @@ MIGRATIONS = [
     "0006_locale_codes",
     "0007_sign_in_security",
     "0008_protection",
+    "0009_follows",
 ]
 
 

@@ -124,11 +124,12 @@ def mean_bound(n: int) -> float:
     return sum_bound(n) / n
 
 
-def perturbed_mean(total: int, n: int, key: int, measure: str) -> float:
-    """An average of scores 0-100 as shown: the total moved by a fixed function of the cell key."""
+def perturbed_mean(total: int, n: int, key: int, measure: str, floor: float = 0.0) -> float:
+    """An average of scores 0-100 as shown: the total moved by a fixed function of the cell key.
+    (Changes of scores, -100 to 100, are shown with floor -100.)"""
     scale = sum_bound(n)
     noise = scale * (COMMON * _spread(key, "common") + (1 - COMMON) * _spread(key, measure))
-    return round(min(100.0, max(0.0, (total + noise) / n)), 1)
+    return round(min(100.0, max(floor, (total + noise) / n)), 1)
 
 
 def _counts(tallies: Mapping[str, Tally], k: int, protect: bool) -> dict[str, int | None]:
@@ -149,16 +150,17 @@ def hidden(cell: Cell) -> Figures:
     )
 
 
-def shown(cell: Cell, k: int, protect: bool) -> Figures:
+def shown(cell: Cell, k: int, protect: bool, floor: float = 0.0) -> Figures:
     """A group's figures: nothing when fewer than k; level and gap counts under the small-group
-    rule; with protect, every figure through the cell key method."""
+    rule; with protect, every figure through the cell key method. floor: the lowest average
+    (-100 for changes of scores between two checks)."""
     if cell.n < k:
         return hidden(cell)
     if protect:
         n: int = perturbed_count(Tally(cell.n, cell.key), k)
-        overall = perturbed_mean(cell.overall, cell.n, cell.key, "overall")
+        overall = perturbed_mean(cell.overall, cell.n, cell.key, "overall", floor)
         dimensions: dict[str, float | None] = {
-            d: perturbed_mean(t, cell.n, cell.key, f"dimension:{d}")
+            d: perturbed_mean(t, cell.n, cell.key, f"dimension:{d}", floor)
             for d, t in cell.dimensions.items()
         }
     else:

@@ -8,8 +8,9 @@ file fails at start-up with one `InstrumentError` naming the file, the key and w
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,9 @@ class Instrument:
     dimensions: tuple[Dimension, ...]
     actions: dict[str, Action]
     gaps: tuple[Gap, ...] = ()
+    # An older version -> the keys of this version's parts measured the same way as in it, so
+    # that a part's score then and now may be compared (core/progress.py). Same version: all.
+    comparable_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -184,6 +188,7 @@ class Instrument:
         """The scoring data a browser needs to score offline exactly as the server does."""
         return {
             "version": self.version,
+            "comparable_with": {k: list(v) for k, v in self.comparable_with.items()},
             "levels": [{"key": lv.key, "min": lv.min} for lv in self.levels],
             "dimensions": [
                 {
@@ -301,7 +306,10 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
     raw = read_yaml(path)
     r = DataReader(path)
     top = r.mapping(
-        raw, "(top)", {"version", "levels", "context", "dimensions", "actions"}, {"gaps"}
+        raw,
+        "(top)",
+        {"version", "levels", "context", "dimensions", "actions"},
+        {"gaps", "comparable_with"},
     )
     version = top["version"]
     if not isinstance(version, str | int | float) or not str(version).strip():
@@ -311,13 +319,36 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
     actions = _actions(r, top["actions"])
     dimensions = _dimensions(r, top["dimensions"], actions)
     gaps = _gaps(r, top.get("gaps", []), context, dimensions)
-    return Instrument(str(version), levels, context, dimensions, actions, gaps)
+    comparable = _comparable_with(r, top.get("comparable_with", {}), str(version), dimensions)
+    return Instrument(str(version), levels, context, dimensions, actions, gaps, comparable)
 
 
 @cache
 def default_instrument() -> Instrument:
     """The shipped instrument, loaded once per process."""
     return load_instrument(DEFAULT_PATH)
+
+
+def _comparable_with(
+    r: DataReader, raw: Any, version: str, dimensions: tuple[Dimension, ...]
+) -> Mapping[str, tuple[str, ...]]:
+    """`comparable_with: {older version: [part keys]}`: the parts of this version whose scores
+    mean the same as in the older version's."""
+    if not isinstance(raw, dict):
+        raise r.fail("comparable_with", f"expected a mapping, found {type(raw).__name__}")
+    dim_keys = [d.key for d in dimensions]
+    out: dict[str, tuple[str, ...]] = {}
+    for old, parts in raw.items():
+        k = f"comparable_with.{old}"
+        if not str(old).strip() or str(old) == version:
+            raise r.fail(k, "expected an older version than this one")
+        keys = r.seq(parts, k, 0)
+        for part in keys:
+            if part not in dim_keys:
+                raise r.fail(k, f"unknown part {part!r} (parts: {', '.join(dim_keys)})")
+        r.unique(list(keys), k)
+        out[str(old)] = tuple(keys)
+    return out
 
 
 def _levels(r: DataReader, raw: Any) -> tuple[Level, ...]:

@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 from lmcself.core.instrument import CONTEXT_KEYS, Instrument
 from lmcself.core.locales import LOCALES, parse_locale
-from lmcself.core.plan import reentry_code
+from lmcself.core.plan import normalize_reentry, reentry_code
 from lmcself.core.scoring import Result, ScoringError, score
 
 WORKSHOP_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
@@ -72,6 +72,9 @@ class Submission:
     workshop: str | None
     created_on: date
     result: Result
+    # The re-entry code of the owner's previous check, when they came back with it: the one link
+    # between two checks (core/progress.py), never a person.
+    follows: str | None = None
 
     # Ways in -------------------------------------------------------------------------------
 
@@ -90,6 +93,7 @@ class Submission:
             workshop=state.get("workshop"),
             created_on=today,
             latest=today,
+            follows=state.get("follows"),
         )
 
     @classmethod
@@ -124,6 +128,7 @@ class Submission:
             workshop=str(row["workshop"]) if row.get("workshop") else None,
             created_on=date.fromisoformat(str(row["created_on"])),
             result=Result.from_dict(_json_object(row["scores"])),
+            follows=str(row["follows"]) if row.get("follows") else None,
         )
 
     # Ways out ------------------------------------------------------------------------------
@@ -155,11 +160,13 @@ class Submission:
         }
         row["content_hash"] = content_hash(row)
         row["reentry"] = self.reentry
+        if self.follows:  # the check this one follows (storage keeps NULL for a first check)
+            row["follows"] = self.follows
         return row
 
     def to_line(self) -> dict[str, object]:
         """A bundle or push line: what was answered, not the scores (the receiver scores again)."""
-        return {
+        line: dict[str, object] = {
             "id": self.id,
             "instrument_version": self.instrument_version,
             "locale": self.locale,
@@ -168,6 +175,9 @@ class Submission:
             "workshop": self.workshop,
             "created_on": self.created_on.isoformat(),
         }
+        if self.follows:  # only when set: a line of a first check is as it always was
+            line["follows"] = self.follows
+        return line
 
     def to_phone(self) -> dict[str, object]:
         """What the API answers the phone: the id and the server's scores."""
@@ -216,6 +226,7 @@ def _from_fields(
         workshop=item.get("workshop"),
         created_on=created_on,
         latest=latest,
+        follows=item.get("follows"),
     )
 
 
@@ -230,6 +241,7 @@ def _checked(
     workshop: object,
     created_on: date,
     latest: date,
+    follows: object = None,
 ) -> Submission:
     """The one place a submission is checked and scored; every constructor but from_row ends here."""
     try:
@@ -264,6 +276,11 @@ def _checked(
             raise InvalidSubmission("workshop", "not a valid workshop code")
     if created_on > latest:
         raise InvalidSubmission("created_on", f"{created_on} is in the future")
+    previous = None
+    if follows is not None:
+        previous = normalize_reentry(follows) if isinstance(follows, str) else None
+        if previous is None or previous == reentry_code(canonical_id):
+            raise InvalidSubmission("follows", "not the re-entry code of another check")
     try:
         result = score(instrument, answers)
     except ScoringError as exc:
@@ -277,4 +294,5 @@ def _checked(
         workshop=code_w,
         created_on=created_on,
         result=result,
+        follows=previous,
     )

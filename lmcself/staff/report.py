@@ -14,7 +14,14 @@ from datetime import date
 import sqlite_utils
 
 from lmcself.core.instrument import Instrument
-from lmcself.storage.figures import Dashboard, Group, dashboard, gives_away
+from lmcself.storage.figures import (
+    Dashboard,
+    Group,
+    change_dashboard,
+    dashboard,
+    gives_away,
+    pairs_give_away,
+)
 
 SECTIONS = ("country", "sector", "size", "women_led")
 TOP_GAPS = 5
@@ -95,6 +102,10 @@ class Report:
     country_gaps: dict[str, list[GapCount]]  # the most common of each country shown
     changes: list[Change]  # all first, then by country
     withheld: bool  # set beside a wider report, this one would give away a group under k
+    # The change among businesses that checked again in the period (by their re-entry code),
+    # by each of SECTIONS: pairs of checks, averages of the later minus the earlier scores.
+    reassessed: dict[str, Dashboard] | None = None
+    reassessed_withheld: bool = False  # as withheld, for the pairs
 
     @property
     def whole(self) -> Dashboard:
@@ -155,6 +166,21 @@ def situation_report(
             if group.value in earlier_groups:
                 changes.append(_change(group.value, earlier_groups[group.value], group, keys))
     withheld = gives_away(db, instrument, k, filters, period.since, period.until)
+    reassessed = {
+        by: change_dashboard(db, instrument, by, k, filters, period.since, period.until, protect)
+        for by in SECTIONS
+    }
     return Report(
-        period, earlier, country, k, stand, gaps, gap_table, country_gaps, changes, withheld
+        period,
+        earlier,
+        country,
+        k,
+        stand,
+        gaps,
+        gap_table,
+        country_gaps,
+        changes,
+        withheld,
+        reassessed,
+        pairs_give_away(db, instrument, k, filters, period.since, period.until),
     )

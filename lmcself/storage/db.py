@@ -250,6 +250,13 @@ def _add_protection(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_follows(db: sqlite_utils.Database) -> None:
+    """A re-assessment keeps the re-entry code of the check it follows (core/progress.py): the
+    one link between two checks of a business."""
+    db.table("submissions").add_column("follows", str)
+    db.table("submissions").create_index(["follows"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_submissions", _create_submissions),
     ("0002_reentry", _add_reentry),
@@ -259,6 +266,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0006_locale_codes", _locale_codes),
     ("0007_sign_in_security", _add_sign_in_security),
     ("0008_protection", _add_protection),
+    ("0009_follows", _add_follows),
 ]
 
 

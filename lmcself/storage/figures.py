@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from datetime import UTC, datetime
 
 import sqlite_utils
@@ -177,15 +178,22 @@ def dashboard(
     if by not in GROUPS:
         raise ValueError(f"cannot group by {by!r}")
     per_group = cells(db, instrument, by, filters, since, until, keys=protect)
+    return _dashboard(instrument, by, k, per_group, protect)
+
+
+def _dashboard(
+    instrument: Instrument, by: str, k: int, per_group: dict[str, Cell], protect: bool, floor=0.0
+) -> Dashboard:
+    """The groups' cells and their whole as shown (dashboard, change_dashboard)."""
     counts = {value: cell.n for value, cell in per_group.items()}
     if total_or_none(counts, k) is None:
-        nothing = shown(_empty(instrument), k, protect)
+        nothing = shown(_empty(instrument), k, protect, floor)
         return Dashboard(None, None, nothing.dimensions, nothing.levels, [], 0, {}, {})
     visible = suppressed(counts, k)
     groups = []
     for value in sorted(per_group, key=_order(instrument, by)):
         if visible[value] is not None:
-            figures = shown(per_group[value], k, protect)
+            figures = shown(per_group[value], k, protect, floor)
             assert figures.n is not None and figures.overall is not None
             groups.append(
                 Group(value, figures.n, figures.overall, _known(figures.dimensions), figures.levels)
@@ -193,7 +201,7 @@ def dashboard(
     whole_cell = _empty(instrument)
     for cell in per_group.values():
         whole_cell = whole_cell + cell
-    whole = shown(whole_cell, k, protect)
+    whole = shown(whole_cell, k, protect, floor)
     # A gap's counts across the groups are one table, suppressed together; of it, the groups shown.
     gap_table = {}
     for gap in whole_cell.gaps:
@@ -209,6 +217,118 @@ def dashboard(
         whole.gaps,
         gap_table,
     )
+
+
+# Re-assessed businesses: a submission that follows an earlier one by its re-entry code (the one
+# link between two checks, core/progress.py), with the same questionnaire version, makes a pair;
+# its change is the later check's scores minus the earlier one's. A pair belongs to the groups
+# and the month of its later check, and carries that check's record key.
+PAIRS = (
+    " FROM facts f JOIN submissions s ON s.id = f.id"
+    " JOIN submissions p ON p.reentry = s.follows AND p.id != s.id AND p.created_on <= s.created_on"
+    " JOIN facts pf ON pf.id = p.id AND pf.instrument_version = f.instrument_version"
+)
+
+
+def _pair_where(
+    instrument: Instrument, filters: dict[str, str], since: str, until: str
+) -> tuple[str, list[str]]:
+    where, params = _where(instrument, filters, since, until)
+    for column in ("instrument_version", *FILTERS, "month"):
+        where = where.replace(f" {column} ", f" f.{column} ")
+    return where, params
+
+
+def pair_cells(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: str | None,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+) -> dict[str, Cell]:
+    """The exact sums of the pairs' changes of each group (by a column of GROUPS; None: all as
+    one group ""): count, record keys, overall change and each part's change."""
+    if by is not None and by not in GROUPS:
+        raise ValueError(f"cannot group by {by!r}")
+    where, params = _pair_where(instrument, filters or {}, since, until)
+    dims = [d.key for d in instrument.dimensions]
+    columns = [
+        f"f.{by}" if by else "''",
+        "count(*)",
+        "sum(f.rkey)",
+        "sum(f.overall - pf.overall)",
+        *(f"sum(f.s{i} - pf.s{i})" for i in range(len(dims))),
+    ]
+    group = f" GROUP BY f.{by}" if by else ""
+    rows = db.execute(f"SELECT {', '.join(columns)}{PAIRS}{where}{group}", params).fetchall()
+    empty = _empty(instrument)
+    return {
+        row[0]: Cell(
+            row[1],
+            row[2],
+            row[3],
+            dict(zip(dims, row[4 : 4 + len(dims)], strict=True)),
+            empty.levels,
+            empty.gaps,
+        )
+        for row in rows
+        if row[1]
+    }
+
+
+def change_dashboard(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: str,
+    k: int,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+    protect: bool = True,
+) -> Dashboard:
+    """The change among re-assessed businesses by one column, under the rules of every figure:
+    no group of fewer than k pairs (suppressed with the others so that none is the difference
+    of the rest), and with protect, through the cell key method (averages of changes, -100 to
+    100). A pair's levels and gaps are not counted here."""
+    if by not in GROUPS:
+        raise ValueError(f"cannot group by {by!r}")
+    per_group = pair_cells(db, instrument, by, filters, since, until)
+    if not protect:
+        per_group = {v: dataclass_replace(c, key=0) for v, c in per_group.items()}
+    return _dashboard(instrument, by, k, per_group, protect, floor=-100.0)
+
+
+def _pair_count(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    filters: dict[str, str],
+    since: str = "",
+    until: str = "",
+) -> int:
+    where, params = _pair_where(instrument, filters, since, until)
+    return int(db.execute(f"SELECT count(*){PAIRS}{where}", params).fetchone()[0])
+
+
+def pairs_give_away(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    k: int,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+) -> bool:
+    """gives_away for the pairs: whether this filtered view of changes, beside the view without
+    one of its filters (or its months), would give away 1 to k - 1 pairs by difference."""
+    filters = filters or {}
+    n = _pair_count(db, instrument, filters, since, until)
+    wider = [
+        _pair_count(db, instrument, {c: v for c, v in filters.items() if c != column}, since, until)
+        for column in filters
+    ]
+    if since or until:
+        wider.append(_pair_count(db, instrument, filters))
+    return any(0 < total - n < k for total in wider)
 
 
 def _order(instrument: Instrument, by: str) -> Callable[[str], tuple[int, str]]:

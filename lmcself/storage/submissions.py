@@ -45,6 +45,7 @@ ROW_COLUMNS = (
     "created_on",
     "content_hash",
     "reentry",
+    "follows",
 )
 INSERT_ROW = (
     f"INSERT INTO submissions ({', '.join(ROW_COLUMNS)}) "
@@ -90,6 +91,7 @@ def stored_row(submission: Submission) -> dict[str, object]:
     """The submission's row with its fact's values (which the INSERT_FACT statement names):
     the month, the part scores, a random record key and the gap flags (figures.py)."""
     row = submission.to_row()
+    row.setdefault("follows", None)
     row["month"] = submission.created_on.isoformat()[:7]
     dims = submission.result.dimensions
     for i in range(FACT_SLOTS):
@@ -138,6 +140,23 @@ def get(db: sqlite_utils.Database, submission_id: str) -> Submission | None:
 
 def find_by_reentry(db: sqlite_utils.Database, code: str) -> Submission | None:
     return next(_select(db, "WHERE reentry = ? LIMIT 1", [code]), None)
+
+
+def previous_of(db: sqlite_utils.Database, submission: Submission) -> Submission | None:
+    """The check this one follows, found by its re-entry code alone (None: a first check, or
+    the previous one is not stored here)."""
+    if not submission.follows:
+        return None
+    previous = find_by_reentry(db, submission.follows)
+    # A check made later than this one is no previous check (the code of a later check can only
+    # be typed by someone who had it: never shown as progress).
+    if (
+        previous is None
+        or previous.id == submission.id
+        or previous.created_on > submission.created_on
+    ):
+        return None
+    return previous
 
 
 def _workshop_filter(workshop: str | None) -> tuple[str, list]:

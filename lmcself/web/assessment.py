@@ -41,6 +41,7 @@ from lmcself.web.i18n import (
     register_language_in_url,
     year_in_calendar,
 )
+from lmcself.web.plan_views import since_view
 from lmcself.web.ratelimit import too_fast
 
 bp = Blueprint("assessment", __name__)
@@ -106,6 +107,8 @@ def landing():
                 "workshop": workshop_from_link(form.workshop.data)[0],
                 # Business details of last time, when the owner came back with a re-entry code.
                 "context": session.pop("prefill", {}),
+                # ...and the re-entry code of that check: the one link between the two.
+                "follows": session.pop("follows", None),
                 "answers": {},
             }
         )
@@ -118,7 +121,23 @@ def landing():
         resume=resume,
         last_result=session.get("last_result"),
         unknown_workshop=unknown,
+        previous_check=previous_check(session.get("follows")),
     )
+
+
+def previous_check(code: str | None) -> dict | None:
+    """The check an owner came back to with its re-entry code, for the phone to keep (the page
+    that follows the code hands it to the one-page app, which shows the progress offline)."""
+    previous = stored.find_by_reentry(get_db(), code) if code else None
+    if previous is None:
+        return None
+    return {
+        "code": previous.reentry,
+        "date": previous.created_on.isoformat(),
+        "context": dict(previous.context),
+        "answers": dict(previous.answers),
+        "result": previous.scores,
+    }
 
 
 @bp.route("/<lang>/about-you", methods=["GET", "POST"])
@@ -192,6 +211,7 @@ def result(submission_id: str):
         "result.html",
         result=submission.result,
         record=submission,
+        since=since_view(submission),
         peers=peers(
             get_db(),
             instrument(),

@@ -30,7 +30,7 @@ from flask_babel import format_decimal, gettext
 from markupsafe import Markup
 
 from lmcself.core.catalog import Catalog, CrossBorderLink, Note, Obligation, Risk, Tool
-from lmcself.core.instrument import HORIZONS
+from lmcself.core.instrument import HORIZONS, Instrument
 from lmcself.core.plan import (
     CROSS_BORDER_ANSWERS,
     FOCUS_PARTS,
@@ -40,6 +40,7 @@ from lmcself.core.plan import (
     build_plan,
     normalize_reentry,
 )
+from lmcself.core.progress import NEXT_STEPS, Progress, progress
 from lmcself.core.submissions import Submission
 from lmcself.storage import submissions
 from lmcself.storage.db import get_db
@@ -120,6 +121,7 @@ def render_plan(
         plan=plan,
         view={**view, "qr": Markup(qr_svg(str(view["again_url"])))},
         record=submission,
+        since=since_view(submission, plan),
         form=form,
         pdf=pdf,
         business_name=business_name,
@@ -257,6 +259,102 @@ def plan_view(plan: Plan, submission: Submission, again: str) -> View:
     }
 
 
+def instrument_for(version: str) -> Instrument | None:
+    """The instrument of a questionnaire version this server knows, else None."""
+    instrument: Instrument = current_app.extensions["instrument"]
+    return instrument if instrument.version == version else None
+
+
+def since_strings() -> dict[str, str]:
+    """The texts of the progress section with a value in them (placeholders left in), for the
+    page and for the phone (plan_data), which fills them the same way (static/js/since-view.js)."""
+    return {
+        "same_version": gettext(
+            "Both checks used questionnaire version %(version)s, so every part is compared."
+        ),
+        "other_version": gettext(
+            "Your last check used questionnaire version %(before)s and this one version %(now)s: only the parts asked the same way in both are compared."
+        ),
+        "overall": gettext("Overall score"),
+        "no_score": gettext("no score"),
+        "not_compared": gettext("not compared"),
+        "up": gettext("up %(num)s"),
+        "down": gettext("down %(num)s"),
+        "same": gettext("no change"),
+    }
+
+
+def progress_view(p: Progress, before_date: date | str) -> View:
+    """Everything templates/_since.html prints, as texts in the page's language."""
+    instrument = current_app.extensions["instrument"]
+    names = {d.key: gettext(d.name) for d in instrument.dimensions}
+    texts = since_strings()
+    if p.same_version:
+        versions = texts["same_version"] % {"version": p.now_version}
+    else:
+        versions = texts["other_version"] % {"before": p.before_version, "now": p.now_version}
+
+    def number(value: int | None) -> str:
+        return format_decimal(value) if value is not None else texts["no_score"]
+
+    def row(name: str, before: int | None, now: int | None, change: int | None) -> View:
+        if change is None:
+            kind, text = "none", texts["not_compared"]
+        elif change > 0:
+            kind, text = "up", texts["up"] % {"num": format_decimal(change)}
+        elif change < 0:
+            kind, text = "down", texts["down"] % {"num": format_decimal(-change)}
+        else:
+            kind, text = "same", texts["same"]
+        return {
+            "name": name,
+            "before": number(before),
+            "now": number(now),
+            "change": text,
+            "row_class": f"change-{kind}",
+        }
+
+    overall = row(texts["overall"], p.overall_before, p.overall_now, p.overall_change)
+    rows = [{**overall, "row_class": f"overall {overall['row_class']}"}]
+    rows += [row(names.get(c.key, c.key), c.before, c.now, c.change) for c in p.parts]
+    return {
+        "before_date": format_iso_date(before_date),
+        "versions": versions,
+        "parts": rows,
+        "done": [{"title": gettext(a.title)} for a in p.done],
+        "done_none": not p.done,
+        "next": [{"title": gettext(a.title)} for a in p.next],
+    }
+
+
+def since_view(submission: Submission, plan: Plan | None = None) -> View | None:
+    """The progress since the check this one follows, found by its re-entry code alone, as
+    texts; None for a first check (or when the previous check or this check's questionnaire is
+    not known here)."""
+    previous = submissions.previous_of(get_db(), submission)
+    now = instrument_for(submission.instrument_version)
+    if previous is None or now is None:
+        return None
+    if plan is None:
+        plan = build_plan(
+            now,
+            current_app.extensions["catalog"],
+            submission.result,
+            submission.context,
+            submission.answers,
+        )
+    found = progress(
+        instrument_for(previous.instrument_version),
+        previous.answers,
+        previous.result,
+        now,
+        submission.answers,
+        submission.result,
+        plan,
+    )
+    return progress_view(found, previous.created_on)
+
+
 def plan_pdf(submission: Submission, business_name: str = "") -> bytes:
     """The plan as PDF bytes, in the language of the current request (g.lang), made here (the
     `lmcself pdf` command, the bench); the site makes them in the PDF pool (`pooled_plan_pdf`)."""
@@ -290,6 +388,7 @@ def plan_data() -> dict:
     catalog = current_app.extensions["catalog"]
     return {
         "focus": FOCUS_PARTS,
+        "next_steps": NEXT_STEPS,
         "notes_per_part": NOTES_PER_PART,
         "cross_border_answers": list(CROSS_BORDER_ANSWERS),
         "horizons": list(HORIZONS),
@@ -371,6 +470,7 @@ def plan_data() -> dict:
             "more_tools": gettext("More for this part in %(country)s"),
             "duties_title": gettext("Rules for sellers in %(country)s"),
             "risks_title": gettext("Risks to know in %(country)s"),
+            "since": since_strings(),
         },
     }
 
@@ -470,10 +570,10 @@ def again(code: str):
         return render_template("again.html", form=form), 404
     # Taken by the landing page when the owner agrees and starts (a new id, the consent again).
     session["prefill"] = dict(record.context)
+    session["follows"] = record.reentry
     flash(
         gettext(
-            "Welcome back. Last time your score was %(score)s out of 100 (%(date)s). Your business details will be filled in: check them, then answer the questions again.",
-            score=format_decimal(record.result.overall),
+            "Welcome back. Your business details of %(date)s will be filled in: check them, then answer the questions again. Your result will show what changed in each part since then.",
             date=format_iso_date(record.created_on),
         )
     )

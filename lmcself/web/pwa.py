@@ -47,8 +47,10 @@ MODULES = (
     "js/questionnaire.js",
     "js/result.js",
     "js/plan-view.js",
+    "js/since-view.js",
     "scoring.js",
     "plan.js",
+    "progress.js",
 )
 
 

@@ -10,6 +10,7 @@ import { resultView } from "./result.js";
 import { planScreen } from "./plan-view.js";
 
 var CONSENT = "lmcself-consent"; /* the landing page's ticked consent, for this tab only */
+var PREVIOUS = "lmcself-previous"; /* the check the owner came back to with its re-entry code */
 
 var root = document.getElementById("app");
 var data = root ? JSON.parse(document.getElementById("lmc-data").textContent) : null;
@@ -39,6 +40,11 @@ function runApp() {
       remember("result");
       result.show(record);
       sync.flush();
+    },
+    /* "Since your last check" into the view shown (one at a time: the section has ids) */
+    since: function (record, box) {
+      Array.prototype.forEach.call(document.querySelectorAll(".since-body"), function (b) { b.textContent = ""; });
+      if (record.previous) plan.since(record, box);
     }
   };
   var steps = questionnaire(root, data, app), result = resultView(data, app), plan = planScreen(root, data, app);
@@ -89,10 +95,12 @@ function runApp() {
      restored tab shows its result (or plan) again; "Start" on the landing page (the owner's
      ticked consent, handed over in this tab's sessionStorage and taken once: never from the
      address, which anyone could send as a link) begins a new one; else the start screen. */
-  var params = new URLSearchParams(location.search), started = false;
+  var params = new URLSearchParams(location.search), started = false, previous = null;
   try {
     started = sessionStorage.getItem(CONSENT) === "1";
+    previous = started && JSON.parse(sessionStorage.getItem(PREVIOUS) || "null");
     sessionStorage.removeItem(CONSENT);
+    sessionStorage.removeItem(PREVIOUS);
   } catch (e) { /* no session storage: the owner ticks consent on the start screen */ }
   if (params.has("consent")) { /* an old link: the word is dropped, and ticks nothing */
     params.delete("consent");
@@ -101,7 +109,7 @@ function runApp() {
   Promise.all([store.get("current"), store.get("screen"), lastRecord()]).then(function (kept) {
     var current = kept[0], screen = kept[1], last = kept[2];
     if (current) steps.resume(current);
-    else if (started) steps.startWithConsent();
+    else if (started) steps.startWithConsent(previous);
     else if (screen && last) {
       result.show(last);
       if (screen === "plan") plan.show(last);
@@ -122,7 +130,12 @@ function landing(startForm) {
     if (!consent || !consent.checked) return; /* let the server say what is missing */
     event.preventDefault();
     var workshop = startForm.querySelector("input[name=workshop]");
-    try { sessionStorage.setItem(CONSENT, "1"); } catch (e) { /* ticked again on the app */ }
+    var previous = document.getElementById("lmc-previous");
+    try {
+      sessionStorage.setItem(CONSENT, "1");
+      /* kept on the phone with the new check, so its progress shows offline */
+      if (previous) sessionStorage.setItem(PREVIOUS, previous.textContent);
+    } catch (e) { /* ticked again on the app */ }
     var url = startForm.getAttribute("data-app-url");
     if (workshop && workshop.value) url += "?w=" + encodeURIComponent(workshop.value);
     location.href = url;

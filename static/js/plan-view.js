@@ -4,6 +4,7 @@
 import * as store from "./store.js";
 import { fillText, formatDate, formatNumber, render } from "./fill.js";
 import { buildPlan, reentryCode } from "../plan.js";
+import { sinceView } from "./since-view.js";
 
 function byKey(list, key) {
   return list.filter(function (x) { return x.key === key; })[0];
@@ -103,6 +104,7 @@ export function planScreen(root, data, app) {
       /* on the server now: its plan page has the PDF with the QR code */
       pdf.hidden = record.sync !== "sent";
       pdf.querySelector("a").href = "/" + lang + "/plan/" + record.payload.id;
+      app.since(record, view.querySelector(".since-body"));
       app.showOnly(view);
       window.scrollTo(0, 0);
       view.querySelector("h1").focus();
@@ -113,5 +115,13 @@ export function planScreen(root, data, app) {
      so it never delays the first question). */
   function keep() { return load(true); }
 
-  return { show: show, keep: keep };
+  /* Progress since the last check, into box, once the plan's data is here (none: not shown). */
+  function since(record, box) {
+    return load(false).then(function (pd) {
+      var v = pd && sinceView(pd, data, record);
+      if (v) box.appendChild(render(document.getElementById("since-template"), v));
+    }).catch(function (error) { console.error(error); });
+  }
+
+  return { show: show, keep: keep, since: since };
 }

@@ -80,8 +80,15 @@ export function questionnaire(root, data, app) {
     return false;
   }
 
-  function begin() {
+  /* previous: the check the owner came back to with its re-entry code ({code, date, context,
+     answers, result}): its business details are filled in, and it is kept with the new check. */
+  function begin(previous) {
     state = { id: store.uuid4(), workshop: root.getAttribute("data-workshop") || null, context: {}, answers: {}, step: 0, started: new Date().toISOString() };
+    if (previous) {
+      Object.keys(previous.context).forEach(function (k) { state.context[k] = previous.context[k]; });
+      state.follows = previous.code;
+      state.previous = { date: previous.date, answers: previous.answers, result: previous.result };
+    }
     store.persist();
     store.remove("screen");
     show(0);
@@ -102,6 +109,10 @@ export function questionnaire(root, data, app) {
       date: new Date().toISOString().slice(0, 10),
       sync: "saved" /* until the server confirms */
     };
+    if (state.follows) {
+      record.payload.follows = state.follows;
+      record.previous = state.previous;
+    }
     return store.get("results").then(function (results) {
       results = results || {};
       results[state.id] = record;
@@ -140,9 +151,9 @@ export function questionnaire(root, data, app) {
       if (!consent.checked) { consent.focus(); return; }
       begin();
     },
-    startWithConsent: function () {
+    startWithConsent: function (previous) {
       document.getElementById("consent").checked = true;
-      begin();
+      begin(previous);
     },
     resume: function (saved) {
       if (saved) state = saved;

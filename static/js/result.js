@@ -36,6 +36,7 @@ export function resultView(data, app) {
     dk.hidden = !result.dont_know;
     dk.textContent = fillText(data.strings[result.dont_know === 1 ? "dont_know_one" : "dont_know_other"], { num: result.dont_know });
     view.querySelector(".scored-on").textContent = fillText(data.strings.scored_on, { version: result.version, date: formatDate(data.date, record.date) });
+    app.since(record, view.querySelector(".since-body"));
     showSync(record.sync || "saved");
     showPeers(record.peers);
     window.scrollTo(0, 0);

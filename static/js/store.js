@@ -1,7 +1,9 @@
 /* What the phone keeps: IndexedDB, else localStorage, else memory (private modes, old browsers).
-   Keys: "current" (the assessment being answered), "results" (finished ones by id), "last" (the
-   last finished id), "outbox" (results not yet confirmed by the server), "screen" (what to show
-   again after a reload), "plan-data:<lang>" (the plan's data, where no service worker keeps it). */
+   Keys: "current" (the assessment being answered, with the previous check it follows when the
+   owner came back with a re-entry code), "results" (finished ones by id, each with that previous
+   check, so its progress shows offline), "last" (the last finished id), "outbox" (results not
+   yet confirmed by the server), "screen" (what to show again after a reload), "plan-data:<lang>"
+   (the plan's data, where no service worker keeps it). */
 
 var memory = {}, dbPromise = null;
 

@@ -25,11 +25,12 @@ from lmcself import create_app
 from lmcself.core.catalog import load_catalog
 from lmcself.core.instrument import Instrument, default_instrument
 from lmcself.core.plan import build_plan, reentry_code
+from lmcself.core.progress import progress
 from lmcself.core.scoring import score
 from lmcself.core.submissions import Submission
 from lmcself.web.assessment import app_data
 from lmcself.web.i18n import LOCALES, format_iso_date
-from lmcself.web.plan_views import again_url, plan_data, plan_keys, plan_view
+from lmcself.web.plan_views import again_url, plan_data, plan_keys, plan_view, progress_view
 
 COUNTRIES = ("KH", "LA", "MM", "TH", "VN", "CN")
 
@@ -142,6 +143,76 @@ def views(app: Flask, rng: random.Random, per_language: int = 40) -> dict[str, A
     return out
 
 
+def improved(instrument: Instrument, answers: dict, rng: random.Random) -> dict:
+    """The same answers, some of them raised (or lowered) by one option: a later check."""
+    out = dict(answers)
+    for q in instrument.questions:
+        if rng.random() < 0.4:
+            keys = [o.key for o in q.options]
+            i = keys.index(out[q.key]) + rng.choice((1, 1, 1, -1))
+            out[q.key] = keys[max(0, min(i, len(keys) - 1))]
+    return out
+
+
+def progresses(app: Flask, rng: random.Random, per_language: int = 30) -> dict[str, Any]:
+    """Progress between two checks, as keys and as the page's texts, in every language: the
+    same version, and an older version of which the newer instrument lists some parts."""
+    shipped, catalog = default_instrument(), load_catalog()
+    out = {}
+    for lang in LOCALES:
+        with app.test_request_context(f"/{lang}/"):
+            g.lang = lang
+            data = app_data()
+            cases = []
+            for i in range(per_language):
+                older = i % 3 == 2
+                parts = rng.sample([d.key for d in shipped.dimensions], 2)
+                now_instrument = (
+                    dataclasses.replace(shipped, comparable_with={"0.9": tuple(parts)})
+                    if older
+                    else shipped
+                )
+                context, before_answers = random_case(shipped, rng)
+                now_answers = improved(shipped, before_answers, rng)
+                before_result = score(shipped, before_answers)
+                if older:
+                    before_result = dataclasses.replace(before_result, version="0.9")
+                now_result = score(shipped, now_answers)
+                plan = build_plan(shipped, catalog, now_result, context, now_answers)
+                found = progress(
+                    None if older else shipped,
+                    before_answers,
+                    before_result,
+                    now_instrument,
+                    now_answers,
+                    now_result,
+                    plan,
+                )
+                day = date(2026, 1, 1) + timedelta(days=rng.randrange(700))
+                cases.append(
+                    {
+                        "instrument": now_instrument.as_json(),
+                        "record": {
+                            "payload": {"context": context, "answers": now_answers},
+                            "result": now_result.as_dict(),
+                            "previous": {
+                                "date": day.isoformat(),
+                                "answers": before_answers,
+                                "result": before_result.as_dict(),
+                            },
+                        },
+                        "keys": found.keys(),
+                        "view": progress_view(found, day),
+                    }
+                )
+            out[lang] = {
+                "plan_data": plan_data(),
+                "data": {"number": data["number"], "date": data["date"]},
+                "cases": cases,
+            }
+    return out
+
+
 def golden() -> dict[str, Any]:
     rng = random.Random(20261128)
     with tempfile.TemporaryDirectory() as tmp:
@@ -154,6 +225,7 @@ def golden() -> dict[str, Any]:
             "refused": {"instrument": default_instrument().as_json()},
             "plans": plans(app, rng),
             "views": views(app, rng),
+            "progress": progresses(app, rng),
             "reentry": {"ids": ids, "codes": [reentry_code(i) for i in ids]},
         }
 

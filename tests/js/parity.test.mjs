@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 import { score } from "../../static/scoring.js";
 import { buildPlan, reentryCode } from "../../static/plan.js";
 import { planView } from "../../static/js/plan-view.js";
+import { progress } from "../../static/progress.js";
+import { sinceView } from "../../static/js/since-view.js";
 import { formatDate, formatNumber } from "../../static/js/fill.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -64,6 +66,23 @@ for (const lang of ["km", "lo", "my", "th", "vi", "zh", "en"]) {
     const { plan_data: pd, data, again, cases } = golden.views[lang];
     assert.equal(cases.length, 40);
     for (const c of cases) assert.deepEqual(planView(pd, data, c.record, again), c.view);
+  });
+
+  test(`the phone's progress since the last check is the page's, in ${lang}`, () => {
+    const { plan_data: pd, data, cases } = golden.progress[lang];
+    assert.equal(cases.length, 30);
+    for (const c of cases) {
+      const r = c.record;
+      const plan = buildPlan(pd, r.result, r.payload.context, r.payload.answers);
+      const now = { answers: r.payload.answers, result: r.result };
+      assert.deepEqual(progress(c.instrument, pd, r.previous, now, plan), c.keys);
+      assert.deepEqual(sinceView(pd, { ...data, instrument: c.instrument }, r), c.view);
+    }
+    // Both kinds were met: every part compared, and only the parts the newer version lists.
+    assert.ok(cases.some((c) => c.keys.overall_change !== null && c.keys.done.length));
+    assert.ok(cases.some((c) => c.keys.overall_change === null && c.keys.parts.some((p) => p.comparable)));
+    assert.ok(cases.some((c) => c.keys.parts.some((p) => p.change > 0)));
+    assert.ok(cases.some((c) => c.keys.parts.some((p) => p.change < 0)));
   });
 
   test(`the phone writes dates and numbers as the server does, in ${lang}`, () => {
