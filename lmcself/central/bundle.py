@@ -3,7 +3,9 @@
 A bundle is gzip-compressed JSON lines: a header line (with the definitions of the workshops
 its submissions name), one line per submission, and a trailer with the count and the SHA-256 of
 every line before it, so a cut or edited file is refused whole. Importing checks and scores
-every submission again (core/submissions.py, as for the API), inside one transaction: bad input leaves the database as it was, and importing twice changes nothing.
+every submission again (core/submissions.py, as for the API), and stores the file whole or not
+at all, in chunks that let the phones' posts in between (storage/submissions.py: store_many):
+bad input leaves the database as it was, and importing twice changes nothing.
 A submission whose id is stored with other answers is a conflict: reported, never overwritten;
 so is a workshop stored with other details. A workshop code neither stored nor defined in the
 bundle refuses the whole bundle.
@@ -239,9 +241,10 @@ def import_submissions(
     submissions: Iterable[Submission],
     progress: Callable[[int], None] = lambda n: None,
     workshops: Iterable[dict[str, str]] = (),
+    wait: float | None = None,
 ) -> stored.ImportReport:
     """import_rows for Submissions."""
-    return import_rows(db, map(stored.stored_row, submissions), progress, workshops)
+    return import_rows(db, map(stored.stored_row, submissions), progress, workshops, wait)
 
 
 def import_rows(
@@ -249,10 +252,12 @@ def import_rows(
     rows: Iterable[dict[str, object]],
     progress: Callable[[int], None] = lambda n: None,
     workshops: Iterable[dict[str, str]] = (),
+    wait: float | None = None,
 ) -> stored.ImportReport:
-    """Store workshop definitions and rows in one transaction (storage.submissions.store_many);
-    a row naming a workshop unknown here refuses the whole import (BundleError)."""
+    """Store workshop definitions and rows whole or not at all, in chunks that never hold the
+    database long (storage.submissions.store_many); a row naming a workshop unknown here, or
+    another import under way, refuses the whole import (BundleError)."""
     try:
-        return stored.store_many(db, rows, progress, workshops)
-    except stored.UnknownWorkshop as exc:
+        return stored.store_many(db, rows, progress, workshops, wait)
+    except (stored.UnknownWorkshop, stored.ImportBusy) as exc:
         raise BundleError(str(exc)) from exc

@@ -31,6 +31,17 @@ def error(status: int, message: str):
     return jsonify({"error": message}), status
 
 
+def write_wait() -> float:
+    """How long a post may wait for the database (an import's chunk, another writer)."""
+    return float(current_app.config.get("WRITE_WAIT", stored.WRITE_WAIT))
+
+
+def busy(exc: stored.Busy):
+    """503 with Retry-After: nothing stored; the phone's outbox (and a push) sends it again."""
+    response = jsonify({"error": "the server is busy; nothing was stored, send it again soon"})
+    return response, 503, {"Retry-After": str(exc.retry_after)}
+
+
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     return error(exc.code or 500, exc.description or exc.name)
@@ -120,11 +131,13 @@ def submit():
             raise InvalidSubmission(
                 "workshop", f"no workshop {submission.workshop!r} on this server"
             )
-        outcome = stored.insert(db, submission)
+        outcome = stored.insert(db, submission, write_wait())
     except InvalidSubmission as exc:
         return error(422, str(exc))
     except stored.SubmissionConflict:
         return error(409, "a different submission with this id exists")
+    except stored.Busy as exc:
+        return busy(exc)
     status = 201 if outcome is stored.Inserted.CREATED else 200
     # No figure of other businesses here: an answer to a post must not show what it changed
     # (the phone asks GET /api/v1/peers for the released "businesses like yours").
@@ -178,9 +191,11 @@ def receive_batch():
             checked_definition(item, f"workshops[{i}]", instrument())
             for i, item in enumerate(workshops)
         ]
-        report = import_submissions(db, submissions, workshops=defined)
+        report = import_submissions(db, submissions, workshops=defined, wait=write_wait())
     except (BundleError, WorkshopError) as exc:
         return error(422, str(exc))
+    except stored.Busy as exc:
+        return busy(exc)
     conflicts = set(report.conflicts)
     confirmed = [s.id for s in submissions if s.id not in conflicts]
     return jsonify({"stored": confirmed, "conflicts": sorted(conflicts)}), 200
