@@ -22,7 +22,15 @@ from lmcself.core.locales import LOCALES
 from lmcself.storage import devices
 from lmcself.storage.db import get_db, init_db
 
-from .conftest import Walker, context_answers, csrf_token, rows, sign_in, top_answers
+from .conftest import (
+    Walker,
+    context_answers,
+    csrf_token,
+    register_device,
+    rows,
+    sign_in,
+    top_answers,
+)
 from .test_bundle import export, reseal, rewrite, run
 from .test_push import sender
 
@@ -88,6 +96,7 @@ def another_central(tmp_path: Path, name: str):
     app = create_app({"TESTING": True, "DATABASE": str(tmp_path / f"{name}.db"), "SECRET_KEY": "t"})
     with app.app_context():
         init_db()
+    register_device(app)
     return app
 
 

@@ -15,6 +15,19 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def signing_key(token: str) -> bytes:
+    """The key a device signs its bundles and pushes with (HMAC-SHA256): the hash of its token,
+    which is what this server keeps, so the server can check a signature without the token."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+def signing_keys(db: sqlite_utils.Database) -> dict[str, bytes]:
+    """Every registered device's signing key, by device name."""
+    return {
+        name: bytes.fromhex(h) for name, h in db.execute("SELECT name, token_hash FROM devices")
+    }
+
+
 def exists(db: sqlite_utils.Database, name: str) -> bool:
     return db.execute("SELECT 1 FROM devices WHERE name = ?", [name]).fetchone() is not None
 

@@ -15,6 +15,7 @@ from lmcself.central.push import MAX_BATCH
 from lmcself.core.instrument import Instrument
 from lmcself.core.submissions import InvalidSubmission, Submission
 from lmcself.core.suppress import DEFAULT_K
+from lmcself.core.text import LONE_SURROGATE
 from lmcself.storage import devices
 from lmcself.storage import submissions as stored
 from lmcself.storage.db import get_db
@@ -93,7 +94,7 @@ def checked_body():
     except RecursionError:
         return error(400, "JSON nested too deeply")
     except UnicodeEncodeError:
-        return error(400, "text with a lone surrogate: not valid Unicode")
+        return error(400, LONE_SURROGATE)
     return None
 
 
