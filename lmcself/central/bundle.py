@@ -21,6 +21,7 @@ import contextlib
 import gzip
 import hashlib
 import hmac
+import itertools
 import json
 import multiprocessing
 import os
@@ -102,15 +103,27 @@ def _dump(obj: dict) -> bytes:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True).encode() + b"\n"
 
 
+MAX_LINE_BYTES = 4 * 1024 * 1024  # a submission line is about 600 bytes; a header, a few KB
+
+
 def _raw_lines(path: Path, max_bytes: int) -> Iterator[bytes]:
-    """The file's lines, decompressed, refusing a file larger than max_bytes once unpacked."""
+    """The file's lines, decompressed, refusing a file larger than max_bytes once unpacked and
+    a line longer than MAX_LINE_BYTES. Read in bounded pieces, so memory stays small whatever
+    the file unpacks to (a gzip bomb, one line of gigabytes with no newline)."""
     total = 0
     try:
         with gzip.open(path, "rb") as f:
-            for line in f:
+            for number in itertools.count(1):
+                line = f.readline(MAX_LINE_BYTES + 1)
+                if not line:
+                    return
                 total += len(line)
                 if total > max_bytes:
                     raise BundleError(f"larger than the limit of {max_bytes:,} bytes unpacked")
+                if len(line) > MAX_LINE_BYTES:
+                    raise BundleError(
+                        f"line {number}: longer than {MAX_LINE_BYTES:,} bytes: not a bundle line"
+                    )
                 yield line
     except (OSError, EOFError) as exc:  # not gzip, or cut short
         raise BundleError(f"not a readable bundle file ({exc})") from exc

@@ -124,6 +124,7 @@ def add_device_command(name: str) -> None:
     token = devices.add(db, name)
     click.echo(f"Token for {name} (shown only now):\n{token}")
     click.echo(f"On that laptop: lmcself push --to <this server's address> --token {token}")
+    click.echo(f"or, for a bundle file: lmcself export-bundle FILE --token {token}")
 
 
 @click.command("push")
