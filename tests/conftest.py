@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import re
@@ -187,6 +188,16 @@ def register_device(app, name: str = "bundle-laptop", token: str = DEVICE_TOKEN)
         get_db()["devices"].insert(
             {"name": name, "token_hash": devices.token_hash(token), "created_on": "2026-12-01"}
         )
+
+
+def signed_batch(token: str, payload: object) -> dict:
+    """A push batch's request as http_sender makes it: the JSON body and its signature."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    signature = devices.sign(devices.signing_key(token), body)
+    return {
+        "data": body,
+        "headers": {"Content-Type": "application/json", "X-Lmcself-Signature": signature},
+    }
 
 
 @pytest.fixture

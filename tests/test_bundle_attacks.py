@@ -25,6 +25,7 @@ from .conftest import (
     register_device,
     rows,
     sign_in,
+    signed_batch,
     store,
     top_answers,
 )
@@ -166,19 +167,29 @@ def test_export_bundle_needs_the_token(app, instrument, tmp_path):
     assert not (tmp_path / "b.lmcself").exists()
 
 
-def test_a_replayed_push_batch_is_not_doubled(central, app, instrument):
-    records = random_records(instrument, 4, workshop=None)
-    store(app, records)
+def test_a_replayed_push_batch_is_not_doubled_and_a_changed_one_is_refused(
+    central, app, instrument
+):
+    store(app, random_records(instrument, 4, workshop=None))
     with app.app_context():
         lines = [s.to_line() for s in stored.all_of(get_db())]
     with central.app_context():
         token = devices.add(get_db(), "laptop-2")
     client = central.test_client()
-    auth = {"Authorization": f"Bearer {token}"}
-    first = client.post("/api/v1/batches", json={"submissions": lines}, headers=auth)
-    again = client.post("/api/v1/batches", json={"submissions": lines}, headers=auth)
+    request = signed_batch(token, {"submissions": lines})
+    first = client.post("/api/v1/batches", **request)
+    again = client.post("/api/v1/batches", **request)  # the same bytes, sent again by anyone
     assert first.status_code == again.status_code == 200
     assert sorted(first.get_json()["stored"]) == sorted(again.get_json()["stored"])
+    assert len(rows(central)) == 4
+    # The answers changed on the way, the signature kept: refused, nothing stored.
+    changed = json.loads(request["data"])
+    changed["submissions"][0]["answers"] = top_answers(instrument)
+    changed["submissions"][0]["id"] = "0" + changed["submissions"][0]["id"][1:]
+    forged = {**request, "data": json.dumps(changed).encode()}
+    response = client.post("/api/v1/batches", **forged)
+    assert response.status_code == 401
+    assert "signature matches no device" in response.get_json()["error"]
     assert len(rows(central)) == 4
 
 

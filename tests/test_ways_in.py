@@ -29,6 +29,7 @@ from .conftest import (
     register_device,
     rows,
     sign_in,
+    signed_batch,
     top_answers,
 )
 from .test_bundle import export, reseal, rewrite, run
@@ -148,9 +149,7 @@ def test_the_version_is_checked_on_every_way_in_with_one_message(
     with central.app_context():
         token = devices.add(get_db(), "laptop")
     batch = central.test_client().post(
-        "/api/v1/batches",
-        json={"submissions": [_old_line(instrument)]},
-        headers={"Authorization": f"Bearer {token}"},
+        "/api/v1/batches", **signed_batch(token, {"submissions": [_old_line(instrument)]})
     )
     assert batch.status_code == 422 and VERSION_FAULT in batch.get_json()["error"]
 

@@ -4,6 +4,7 @@ the token), and on a laptop, which submissions each central server has confirmed
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -26,6 +27,22 @@ def signing_keys(db: sqlite_utils.Database) -> dict[str, bytes]:
     return {
         name: bytes.fromhex(h) for name, h in db.execute("SELECT name, token_hash FROM devices")
     }
+
+
+def sign(key: bytes, body: bytes) -> str:
+    """A pushed batch's signature: the HMAC-SHA256 of its exact body."""
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def signed_by(db: sqlite_utils.Database, body: bytes, signature: str | None) -> str | None:
+    """The registered device whose key made `signature` over `body`, or None."""
+    given = (signature or "").strip().lower()
+    if not given:
+        return None
+    for name, key in signing_keys(db).items():
+        if hmac.compare_digest(sign(key, body), given):
+            return name
+    return None
 
 
 def exists(db: sqlite_utils.Database, name: str) -> bool:

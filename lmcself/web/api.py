@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from lmcself.central.bundle import BundleError, import_submissions, submission_from_line
-from lmcself.central.push import MAX_BATCH
+from lmcself.central.push import MAX_BATCH, SIGNATURE_HEADER
 from lmcself.core.instrument import Instrument
 from lmcself.core.submissions import InvalidSubmission, Submission
 from lmcself.core.suppress import DEFAULT_K
@@ -171,9 +171,18 @@ def receive_batch():
     """A laptop's push (central/push.py): 200 with the ids stored (new or already there) and the
     conflicts; 401, 413 or 422 with a JSON error, nothing stored."""
     db = get_db()
-    if devices.named_by(db, request.headers.get("Authorization")) is None:
+    signed = request.headers.get(SIGNATURE_HEADER)
+    if not signed:
         return error(
-            401, "a valid device token is needed (made by `lmcself add-device` on this server)"
+            401,
+            "an unsigned batch: pushes are signed with the laptop's device token (made by "
+            "`lmcself add-device` on this server); update lmcself on the laptop",
+        )
+    if devices.signed_by(db, request.get_data(), signed) is None:
+        return error(
+            401,
+            "the batch's signature matches no device registered here: changed on the way, or "
+            "signed with a token not made by `lmcself add-device` on this server",
         )
     payload = request.get_json(silent=True)
     lines = payload.get("submissions") if isinstance(payload, dict) else None
