@@ -100,13 +100,15 @@ WRITE_WAIT = 2.0  # seconds a phone's post may wait for the database before a 50
 @contextlib.contextmanager
 def writing(db: sqlite_utils.Database, wait: float | None = None) -> Iterator[None]:
     """One write transaction (BEGIN IMMEDIATE), committed at the end, rolled back on error.
-    With `wait`: raise Busy instead of waiting longer than that for this process's writers
-    and another process's (SQLite's busy timeout)."""
+    With `wait`: raise Busy instead of waiting longer than that in all for this process's
+    writers and another process's (SQLite's busy timeout)."""
+    start = time.monotonic()
     if not write_lock.acquire(timeout=-1 if wait is None else wait):
         raise Busy("the database is busy")
     try:
-        if wait is not None:
-            db.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+        if wait is not None:  # what is left of the wait, for another process's lock
+            left = max(0.0, wait - (time.monotonic() - start))
+            db.conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
         try:
             try:
                 db.conn.execute("BEGIN IMMEDIATE")
