@@ -241,3 +241,39 @@ def test_a_second_big_import_at_once_is_refused_with_a_message(server, instrumen
         with pytest.raises(BundleError, match="another import is under way"):
             import_rows(db, iter(rows))
         assert counts(db) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("lang", ["en", "km", "lo", "my", "th", "vi", "zh"])
+def test_the_form_answers_503_in_its_language_and_keeps_the_answers(app, instrument, lang):
+    """The no-JavaScript flow's last page while the database stays locked: a 503 page in the
+    page's language with Retry-After; sent again, the assessment is stored once."""
+    import html
+
+    from flask_babel import force_locale, gettext
+
+    from lmcself.core.locales import LOCALES
+
+    from .conftest import Walker
+
+    walker = Walker(app.test_client(), instrument, lang)
+    walker.start()
+    walker.post(f"/{lang}/about-you", context_answers(instrument))
+    answers = top_answers(instrument)
+    dims = instrument.dimensions
+    for n, dim in enumerate(dims[:-1], start=1):
+        walker.post(f"/{lang}/part/{n}", {q.key: answers[q.key] for q in dim.questions})
+    last = (f"/{lang}/part/{len(dims)}", {q.key: answers[q.key] for q in dims[-1].questions})
+    other = connect(app.config["DATABASE"])
+    other.conn.execute("BEGIN IMMEDIATE")
+    busy = walker.post(*last)
+    other.conn.rollback()
+    assert busy.status_code == 503 and busy.headers["Retry-After"].isdigit()
+    with app.test_request_context(f"/{lang}/"), force_locale(LOCALES[lang]):
+        kept = gettext("Your answers are kept. Please try again in a moment.")
+    assert kept in html.unescape(busy.text)
+    with app.app_context():
+        assert counts(get_db()) == (0, 0, 0)
+    stored_now = walker.post(*last)
+    assert stored_now.status_code == 302 and "/result/" in stored_now.headers["Location"]
+    with app.app_context():
+        assert counts(get_db()) == (1, 1, 1)
