@@ -27,6 +27,7 @@ bench: system-deps $(VENV)/.installed translations-compiled bench/node_modules/.
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/pdf_flood.py
 	$(BIN)/python bench/bundle.py
+	$(BIN)/python bench/import_concurrency.py
 	$(BIN)/python bench/privacy.py
 
 # Lighthouse for the bench only, pinned by bench/package-lock.json (12.x runs on Debian's Node 20).

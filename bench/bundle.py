@@ -37,6 +37,8 @@ from lmcself.central.bundle import (
 from lmcself.core.instrument import default_instrument
 from lmcself.staff.report import Period, situation_report
 from lmcself.storage.db import connect, migrate
+from lmcself.storage.devices import add as add_device
+from lmcself.storage.devices import signing_key, signing_keys
 from lmcself.storage.figures import dashboard, gives_away
 from lmcself.storage.workshops import definitions
 from lmcself.web.i18n import LOCALES
@@ -81,6 +83,7 @@ def main() -> None:
         migrate(laptop)
         migrate(central)
         fill(laptop, instrument, SUBMISSIONS)
+        token = add_device(central, "laptop-1")
         bundle = Path(tmp) / "laptop.lmcself"
         _, export_s = timed(
             "export",
@@ -89,11 +92,12 @@ def main() -> None:
                 exported_lines(laptop),
                 instrument,
                 definitions(laptop, (w["code"] for w in WORKSHOPS)),
+                signing_key(token),
             ),
         )
 
         def load():
-            _, workshops = check_bundle(bundle, instrument)
+            _, workshops = check_bundle(bundle, instrument, keys=signing_keys(central))
             rows = checked_rows(bundle, instrument, workers=os.cpu_count() or 1)
             return import_rows(central, rows, workshops=workshops)
 

@@ -131,6 +131,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     def server_error(error):
         return render_template("error.html", title_key="server"), 500
 
+    @app.errorhandler(503)
+    def busy(error):
+        """The database stayed busy (a big import): the answers are kept, try again."""
+        headers = [(k, v) for k, v in error.get_headers() if k == "Retry-After"]
+        return render_template("error.html", title_key="server"), 503, headers
+
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import re
@@ -25,7 +26,7 @@ from flask.testing import FlaskClient
 from lmcself import create_app
 from lmcself.core.instrument import CONTEXT_KEYS, default_instrument
 from lmcself.core.submissions import Submission
-from lmcself.storage import submissions
+from lmcself.storage import devices, submissions
 from lmcself.storage.db import connect, get_db, init_db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,12 +178,35 @@ def module_app(tmp_path_factory):
     return app
 
 
+# The token of the laptop the tests' bundles come from (`lmcself export-bundle --token`); every
+# central server made here knows it (as `lmcself add-device bundle-laptop` would have made it).
+DEVICE_TOKEN = "test-bundle-laptop-token"
+
+
+def register_device(app, name: str = "bundle-laptop", token: str = DEVICE_TOKEN) -> None:
+    with app.app_context():
+        get_db()["devices"].insert(
+            {"name": name, "token_hash": devices.token_hash(token), "created_on": "2026-12-01"}
+        )
+
+
+def signed_batch(token: str, payload: object) -> dict:
+    """A push batch's request as http_sender makes it: the JSON body and its signature."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    signature = devices.sign(devices.signing_key(token), body)
+    return {
+        "data": body,
+        "headers": {"Content-Type": "application/json", "X-Lmcself-Signature": signature},
+    }
+
+
 @pytest.fixture
 def central(tmp_path):
     """A second app on its own database: the central server a laptop's data goes to."""
     app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "central.db"), "SECRET_KEY": "t"})
     with app.app_context():
         init_db()
+    register_device(app)
     return app
 
 

@@ -12,11 +12,26 @@ from pathlib import Path
 import pytest
 
 from lmcself import create_app
-from lmcself.central.bundle import BundleError, check_bundle, checked_rows, import_rows
+from lmcself.central.bundle import (
+    BundleError,
+    check_bundle,
+    checked_rows,
+    import_rows,
+    signature,
+)
 from lmcself.commands import main
 from lmcself.storage.db import get_db, init_db
+from lmcself.storage.devices import signing_key
 
-from .conftest import context_answers, make_submission, random_records, rows, store, top_answers
+from .conftest import (
+    DEVICE_TOKEN,
+    context_answers,
+    make_submission,
+    random_records,
+    rows,
+    store,
+    top_answers,
+)
 
 
 def run(app, *args):
@@ -24,7 +39,7 @@ def run(app, *args):
 
 
 def export(app, path: Path, *options) -> Path:
-    result = run(app, "export-bundle", path, *options)
+    result = run(app, "export-bundle", path, "--token", DEVICE_TOKEN, *options)
     assert result.exit_code == 0, result.output
     return path
 
@@ -39,10 +54,14 @@ def rewrite(path: Path, change) -> None:
     path.write_bytes(gzip.compress(body))
 
 
-def reseal(lines: list) -> None:
-    """What a careful forger does: recompute the trailer after editing."""
+def reseal(lines: list, token: str | None = DEVICE_TOKEN) -> None:
+    """What a forger holding the laptop's token does: recompute the trailer after editing, and
+    sign it (with token None: a forger without it, who can only recompute the checksum)."""
     body = [json.dumps(x, ensure_ascii=False, sort_keys=True).encode() + b"\n" for x in lines[:-1]]
-    lines[-1] = {"count": len(body) - 1, "sha256": hashlib.sha256(b"".join(body)).hexdigest()}
+    digest = hashlib.sha256(b"".join(body)).hexdigest()
+    lines[-1] = {"count": len(body) - 1, "sha256": digest}
+    if token is not None:
+        lines[-1]["hmac"] = signature(signing_key(token), len(body) - 1, digest)
 
 
 def test_a_bundle_moves_every_submission_unchanged(app, central, instrument, tmp_path):
@@ -92,11 +111,16 @@ def test_one_workshop_only(app, instrument, tmp_path):
     lines = gzip.decompress(bundle.read_bytes()).splitlines()
     assert len(lines) == 4 + 2
     assert {json.loads(x)["workshop"] for x in lines[1:-1]} == {"VTE-02"}
-    assert run(app, "export-bundle", tmp_path / "none", "--workshop", "NOPE-9").exit_code == 1
+    assert (
+        run(
+            app, "export-bundle", tmp_path / "none", "--token", DEVICE_TOKEN, "--workshop", "NOPE-9"
+        ).exit_code
+        == 1
+    )
 
 
 def test_nothing_to_export_writes_nothing(app, tmp_path):
-    result = run(app, "export-bundle", tmp_path / "empty.lmcself")
+    result = run(app, "export-bundle", tmp_path / "empty.lmcself", "--token", DEVICE_TOKEN)
     assert result.exit_code == 1 and "nothing written" in result.output
     assert not (tmp_path / "empty.lmcself").exists()
 
@@ -238,7 +262,7 @@ def test_checking_in_worker_processes_gives_the_same_rows_and_errors(
         reseal(lines)
 
     rewrite(bundle, edit)
-    _, workshops = check_bundle(bundle, instrument)
+    _, workshops = check_bundle(bundle, instrument, keys={"laptop": signing_key(DEVICE_TOKEN)})
     with central.app_context(), pytest.raises(BundleError, match="line 621"):
         import_rows(get_db(), checked_rows(bundle, instrument, workers=2), workshops=workshops)
     assert rows(central) == []

@@ -11,7 +11,15 @@ from lmcself.storage.db import connect, get_db, migrate
 from lmcself.storage.figures import GROUPS, dashboard, gives_away
 from lmcself.storage.submissions import INSERT_ROW, insert, stored_row
 
-from .conftest import csrf_token, memory_database, random_records, sign_in, store, submission_of
+from .conftest import (
+    DEVICE_TOKEN,
+    csrf_token,
+    memory_database,
+    random_records,
+    sign_in,
+    store,
+    submission_of,
+)
 
 INSTRUMENT = default_instrument()
 POOL = random_records(INSTRUMENT, 200, seed=51) + random_records(
@@ -156,7 +164,9 @@ def test_every_way_in_writes_the_fact_once(app, client, central, instrument, tmp
     assert facts_match(app) == 21
     runner = app.test_cli_runner()
     bundle = tmp_path / "b.lmcself"
-    assert runner.invoke(main, ["export-bundle", str(bundle)]).exit_code == 0
+    assert (
+        runner.invoke(main, ["export-bundle", str(bundle), "--token", DEVICE_TOKEN]).exit_code == 0
+    )
     for _ in range(2):  # importing twice writes no second fact
         assert central.test_cli_runner().invoke(main, ["import", str(bundle)]).exit_code == 0
     assert facts_match(central) == 21

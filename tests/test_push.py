@@ -12,7 +12,7 @@ from lmcself.storage import devices
 from lmcself.storage.db import connect, get_db, migrate
 from lmcself.storage.workshops import definitions
 
-from .conftest import random_records, rows, store, submission_of
+from .conftest import random_records, rows, signed_batch, store, submission_of
 
 TARGET = "https://central.example.org"
 
@@ -28,11 +28,7 @@ def sender(central, token, log=None):
     client = central.test_client()
 
     def send(payload):
-        response = client.post(
-            "/api/v1/batches",
-            json=payload,
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        response = client.post("/api/v1/batches", **signed_batch(token, payload))
         assert response.status_code == 200, response.get_json()
         if log is not None:
             log.append(len(payload["submissions"]))
@@ -101,25 +97,28 @@ def test_a_conflict_is_reported_and_sent_again_next_time(app, central, token, in
 def test_batches_need_a_registered_token(central, token, instrument):
     client = central.test_client()
     line = {"id": "x"}
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": token}):
+    for headers in ({}, {"Authorization": f"Bearer {token}"}, {"Authorization": token}):
         response = client.post("/api/v1/batches", json={"submissions": [line]}, headers=headers)
         assert response.status_code == 401
-        assert "lmcself add-device" in response.get_json()["error"]
+        assert "unsigned batch" in response.get_json()["error"]
+    wrong = signed_batch("a token not made here", {"submissions": [line]})
+    response = client.post("/api/v1/batches", **wrong)
+    assert response.status_code == 401
+    assert "lmcself add-device" in response.get_json()["error"]
 
 
 def test_a_batch_with_one_bad_submission_stores_nothing(app, central, token, instrument):
     lines = [submission_of(r).to_line() for r in random_records(instrument, 5, seed=10)]
     lines[3]["answers"] = {}
-    auth = {"Authorization": f"Bearer {token}"}
     client = central.test_client()
-    response = client.post("/api/v1/batches", json={"submissions": lines}, headers=auth)
+    response = client.post("/api/v1/batches", **signed_batch(token, {"submissions": lines}))
     assert response.status_code == 422 and "submissions[3]" in response.get_json()["error"]
     assert rows(central) == []
     too_many = client.post(
-        "/api/v1/batches", json={"submissions": [lines[0]] * (MAX_BATCH + 1)}, headers=auth
+        "/api/v1/batches", **signed_batch(token, {"submissions": [lines[0]] * (MAX_BATCH + 1)})
     )
     assert too_many.status_code == 413 and "error" in too_many.get_json()
-    assert client.post("/api/v1/batches", json=[1], headers=auth).status_code == 400
+    assert client.post("/api/v1/batches", **signed_batch(token, [1])).status_code == 400
 
 
 def test_a_batch_carries_its_workshops_and_an_unknown_one_is_refused(
@@ -129,19 +128,18 @@ def test_a_batch_carries_its_workshops_and_an_unknown_one_is_refused(
     with app.app_context():
         lines = list(exported_lines(get_db()))
         workshops = definitions(get_db(), ["LAO-3"])
-    auth = {"Authorization": f"Bearer {token}"}
     client = central.test_client()
-    refused = client.post("/api/v1/batches", json={"submissions": lines}, headers=auth)
+    refused = client.post("/api/v1/batches", **signed_batch(token, {"submissions": lines}))
     assert refused.status_code == 422
     assert "unknown workshop code 'LAO-3'" in refused.get_json()["error"]
     assert rows(central) == []
     bad = [{**workshops[0], "held_on": "soon"}]
     answer = client.post(
-        "/api/v1/batches", json={"submissions": lines, "workshops": bad}, headers=auth
+        "/api/v1/batches", **signed_batch(token, {"submissions": lines, "workshops": bad})
     )
     assert answer.status_code == 422 and "held_on is not a date" in answer.get_json()["error"]
     good = {"submissions": lines, "workshops": workshops}
-    assert client.post("/api/v1/batches", json=good, headers=auth).status_code == 200
+    assert client.post("/api/v1/batches", **signed_batch(token, good)).status_code == 200
     assert len(rows(central)) == 5
     with central.app_context():
         assert definitions(get_db(), ["LAO-3"]) == workshops

@@ -22,7 +22,16 @@ from lmcself.core.locales import LOCALES
 from lmcself.storage import devices
 from lmcself.storage.db import get_db, init_db
 
-from .conftest import Walker, context_answers, csrf_token, rows, sign_in, top_answers
+from .conftest import (
+    Walker,
+    context_answers,
+    csrf_token,
+    register_device,
+    rows,
+    sign_in,
+    signed_batch,
+    top_answers,
+)
 from .test_bundle import export, reseal, rewrite, run
 from .test_push import sender
 
@@ -88,6 +97,7 @@ def another_central(tmp_path: Path, name: str):
     app = create_app({"TESTING": True, "DATABASE": str(tmp_path / f"{name}.db"), "SECRET_KEY": "t"})
     with app.app_context():
         init_db()
+    register_device(app)
     return app
 
 
@@ -139,9 +149,7 @@ def test_the_version_is_checked_on_every_way_in_with_one_message(
     with central.app_context():
         token = devices.add(get_db(), "laptop")
     batch = central.test_client().post(
-        "/api/v1/batches",
-        json={"submissions": [_old_line(instrument)]},
-        headers={"Authorization": f"Bearer {token}"},
+        "/api/v1/batches", **signed_batch(token, {"submissions": [_old_line(instrument)]})
     )
     assert batch.status_code == 422 and VERSION_FAULT in batch.get_json()["error"]
 

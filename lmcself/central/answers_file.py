@@ -18,6 +18,8 @@ import sqlite_utils
 from lmcself.central.bundle import check_bundle, checked_rows, import_rows, import_submissions
 from lmcself.core.instrument import Instrument
 from lmcself.core.submissions import InvalidSubmission, Submission
+from lmcself.core.text import LONE_SURROGATE, has_lone_surrogate
+from lmcself.storage.devices import signing_keys
 from lmcself.storage.submissions import ImportReport
 
 MAX_BYTES = 64 * 1024  # a phone's file is about 2 KB
@@ -42,6 +44,8 @@ def read_answers(data: bytes, instrument: Instrument, name: str = "file") -> Sub
         raise AnswersFileError(f"{name}: not an answers file (not JSON)") from exc
     if not isinstance(item, dict) or "payload" not in item:
         raise AnswersFileError(f"{name}: not an answers file (no submission in it)")
+    if has_lone_surrogate(item):
+        raise AnswersFileError(f"{name}: {LONE_SURROGATE}")
     latest = date.today() + timedelta(days=1)  # a phone's clock a time zone ahead
     try:
         return Submission.from_answers_file(instrument, item, latest)
@@ -70,5 +74,5 @@ def import_file(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.lmcself"
         path.write_bytes(data)
-        _count, workshops = check_bundle(path, instrument)
+        _count, workshops = check_bundle(path, instrument, keys=signing_keys(db))
         return import_rows(db, checked_rows(path, instrument), workshops=workshops)

@@ -1,9 +1,15 @@
 """Bundles: a workshop laptop's submissions as one file, carried to the central server.
 
 A bundle is gzip-compressed JSON lines: a header line (with the definitions of the workshops
-its submissions name), one line per submission, and a trailer with the count and the SHA-256 of
-every line before it, so a cut or edited file is refused whole. Importing checks and scores
-every submission again (core/submissions.py, as for the API), inside one transaction: bad input leaves the database as it was, and importing twice changes nothing.
+its submissions name), one line per submission, and a trailer with the count, the SHA-256 of
+every line before it and an HMAC-SHA256 of both keyed by the laptop's device key
+(storage/devices.py: signing_key, from the token `lmcself add-device` made on the central
+server). The central server checks the signature against its registered devices, so a cut or
+edited file is refused whole, also when the editor computed the checksum again; so is an
+unsigned one. Importing checks and scores
+every submission again (core/submissions.py, as for the API), and stores the file whole or not
+at all, in chunks that let the phones' posts in between (storage/submissions.py: store_many):
+bad input leaves the database as it was, and importing twice changes nothing.
 A submission whose id is stored with other answers is a conflict: reported, never overwritten;
 so is a workshop stored with other details. A workshop code neither stored nor defined in the
 bundle refuses the whole bundle.
@@ -14,11 +20,13 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import hmac
+import itertools
 import json
 import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,6 +34,7 @@ import sqlite_utils
 
 from lmcself.core.instrument import Instrument
 from lmcself.core.submissions import InvalidSubmission, Submission
+from lmcself.core.text import LONE_SURROGATE, has_lone_surrogate
 from lmcself.storage import submissions as stored
 from lmcself.storage.workshops import WorkshopError, checked_definition
 
@@ -44,11 +53,21 @@ def exported_lines(db: sqlite_utils.Database, workshop: str | None = None) -> It
         yield submission.to_line()
 
 
+def signature(key: bytes, count: int, sha256: str) -> str:
+    """The trailer's HMAC: of the count and the checksum of every line before the trailer."""
+    return hmac.new(key, f"{FORMAT} {count} {sha256}".encode(), hashlib.sha256).hexdigest()
+
+
 def write_bundle(
-    path: Path, lines: Iterable[dict], instrument: Instrument, workshops: Iterable[dict] = ()
+    path: Path,
+    lines: Iterable[dict],
+    instrument: Instrument,
+    workshops: Iterable[dict] = (),
+    key: bytes | None = None,
 ) -> int:
     """Write the bundle atomically (a temporary file renamed into place); return its count.
-    `workshops`: the definitions of the workshops the lines name (workshops.definitions)."""
+    `workshops`: the definitions of the workshops the lines name (workshops.definitions);
+    `key`: the device's signing key (without one, a central server refuses the file)."""
     digest, count = hashlib.sha256(), 0
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -68,7 +87,10 @@ def write_bundle(
                 digest.update(data)
                 out.write(data)
                 count += 1
-            out.write(_dump({"count": count, "sha256": digest.hexdigest()}))
+            trailer: dict[str, object] = {"count": count, "sha256": digest.hexdigest()}
+            if key is not None:
+                trailer["hmac"] = signature(key, count, digest.hexdigest())
+            out.write(_dump(trailer))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -81,25 +103,49 @@ def _dump(obj: dict) -> bytes:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True).encode() + b"\n"
 
 
+MAX_LINE_BYTES = 4 * 1024 * 1024  # a submission line is about 600 bytes; a header, a few KB
+
+
 def _raw_lines(path: Path, max_bytes: int) -> Iterator[bytes]:
-    """The file's lines, decompressed, refusing a file larger than max_bytes once unpacked."""
+    """The file's lines, decompressed, refusing a file larger than max_bytes once unpacked and
+    a line longer than MAX_LINE_BYTES. Read in bounded pieces, so memory stays small whatever
+    the file unpacks to (a gzip bomb, one line of gigabytes with no newline)."""
     total = 0
     try:
         with gzip.open(path, "rb") as f:
-            for line in f:
+            for number in itertools.count(1):
+                line = f.readline(MAX_LINE_BYTES + 1)
+                if not line:
+                    return
                 total += len(line)
                 if total > max_bytes:
                     raise BundleError(f"larger than the limit of {max_bytes:,} bytes unpacked")
+                if len(line) > MAX_LINE_BYTES:
+                    raise BundleError(
+                        f"line {number}: longer than {MAX_LINE_BYTES:,} bytes: not a bundle line"
+                    )
                 yield line
     except (OSError, EOFError) as exc:  # not gzip, or cut short
         raise BundleError(f"not a readable bundle file ({exc})") from exc
 
 
+UNSIGNED = (
+    "the bundle is not signed, so this server cannot tell it is unchanged; make it again on the "
+    "laptop with `lmcself export-bundle FILE --token TOKEN` (the laptop's token from "
+    "`lmcself add-device` on this server)"
+)
+
+
 def check_bundle(
-    path: Path, instrument: Instrument, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path,
+    instrument: Instrument,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    keys: Mapping[str, bytes],
 ) -> tuple[int, list[dict]]:
-    """Read the whole file once: header, trailer, count and checksum. Return the count and the
-    header's workshop definitions, each checked."""
+    """Read the whole file once: header, trailer, count, checksum and the signature, which one
+    of `keys` (the registered devices', devices.signing_keys) must have made. Return the count
+    and the header's workshop definitions, each checked."""
     digest, count, header, last = hashlib.sha256(), 0, None, None
     for number, line in enumerate(_raw_lines(path, max_bytes), start=1):
         if number == 1:
@@ -126,6 +172,15 @@ def check_bundle(
         raise BundleError("the file is cut short: its last line is not the bundle's trailer")
     if trailer.get("count") != count or trailer["sha256"] != digest.hexdigest():
         raise BundleError("the file was changed after it was made: its checksum does not match")
+    signed = trailer.get("hmac")
+    if not signed:
+        raise BundleError(UNSIGNED)
+    expected = [signature(key, count, digest.hexdigest()) for key in keys.values()]
+    if not isinstance(signed, str) or not any(hmac.compare_digest(signed, e) for e in expected):
+        raise BundleError(
+            "the signature matches no device registered on this server: the file was changed "
+            "after it was signed, or signed with a token not made here (`lmcself add-device`)"
+        )
     return count, _workshops(header, instrument)
 
 
@@ -149,6 +204,9 @@ def _json(line: bytes, number: int) -> dict:
         raise BundleError(f"line {number}: not JSON") from exc
     if not isinstance(value, dict):
         raise BundleError(f"line {number}: not a JSON object")
+    # Only an escape (\\udxxx) or bytes ED A0..BF (which json.loads lets through) can give one.
+    if (b"\\u" in line or b"\xed" in line) and has_lone_surrogate(value):
+        raise BundleError(f"line {number}: {LONE_SURROGATE}")
     return value
 
 
@@ -239,9 +297,10 @@ def import_submissions(
     submissions: Iterable[Submission],
     progress: Callable[[int], None] = lambda n: None,
     workshops: Iterable[dict[str, str]] = (),
+    wait: float | None = None,
 ) -> stored.ImportReport:
     """import_rows for Submissions."""
-    return import_rows(db, map(stored.stored_row, submissions), progress, workshops)
+    return import_rows(db, map(stored.stored_row, submissions), progress, workshops, wait)
 
 
 def import_rows(
@@ -249,10 +308,12 @@ def import_rows(
     rows: Iterable[dict[str, object]],
     progress: Callable[[int], None] = lambda n: None,
     workshops: Iterable[dict[str, str]] = (),
+    wait: float | None = None,
 ) -> stored.ImportReport:
-    """Store workshop definitions and rows in one transaction (storage.submissions.store_many);
-    a row naming a workshop unknown here refuses the whole import (BundleError)."""
+    """Store workshop definitions and rows whole or not at all, in chunks that never hold the
+    database long (storage.submissions.store_many); a row naming a workshop unknown here, or
+    another import under way, refuses the whole import (BundleError)."""
     try:
-        return stored.store_many(db, rows, progress, workshops)
-    except stored.UnknownWorkshop as exc:
+        return stored.store_many(db, rows, progress, workshops, wait)
+    except (stored.UnknownWorkshop, stored.ImportBusy) as exc:
         raise BundleError(str(exc)) from exc

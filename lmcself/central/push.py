@@ -2,7 +2,9 @@
 server when it can reach one.
 
 The central server knows each laptop by a token made with `lmcself add-device` (only its hash
-is stored, storage/devices.py). A push sends batches of bundle lines (Submission.to_line: checked and scored again there, the
+is stored, storage/devices.py). Each batch is signed with the laptop's key (an HMAC-SHA256 of the
+body, keyed by the token's hash): a batch changed on the way, or signed by no device registered
+there, is refused; the token itself is never sent. A push sends batches of bundle lines (Submission.to_line: checked and scored again there, the
 original date and workshop kept, with the definitions of the workshops they name) to
 `POST /api/v1/batches`. Inserting is idempotent, so a batch
 sent again after a lost answer changes nothing; the laptop remembers which ids the server
@@ -85,9 +87,14 @@ def _send_with_retries(send, payload, wait, done: int, total: int) -> dict:
     raise AssertionError("unreachable")
 
 
+SIGNATURE_HEADER = "X-Lmcself-Signature"
+
+
 def http_sender(url: str, token: str, timeout: float = 30) -> Callable[[dict], dict]:
-    """send() for push: POST a batch as JSON; a refusal by the server is a PushError."""
+    """send() for push: POST a batch as JSON, signed with the device's key (the token itself
+    never travels, so one seen on the way cannot be used); a refusal is a PushError."""
     endpoint = url.rstrip("/") + "/api/v1/batches"
+    key = devices.signing_key(token.strip())
 
     def send(payload: dict) -> dict:
         body = json.dumps(payload, ensure_ascii=False).encode()
@@ -95,7 +102,7 @@ def http_sender(url: str, token: str, timeout: float = 30) -> Callable[[dict], d
             endpoint,
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            headers={"Content-Type": "application/json", SIGNATURE_HEADER: devices.sign(key, body)},
         )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as response:

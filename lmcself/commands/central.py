@@ -32,9 +32,16 @@ from lmcself.storage.workshops import definitions
 @click.command("export-bundle")
 @click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--workshop", help="Only the submissions of this workshop code.")
+@click.option(
+    "--token",
+    envvar="LMCSELF_PUSH_TOKEN",
+    required=True,
+    help="This laptop's token from `lmcself add-device` on the central server: signs the file.",
+)
 @with_appcontext
-def export_bundle_command(out: Path, workshop: str | None) -> None:
-    """Write the stored submissions (or one workshop's) to a bundle file for `lmcself import`."""
+def export_bundle_command(out: Path, workshop: str | None, token: str) -> None:
+    """Write the stored submissions (or one workshop's) to a bundle file for `lmcself import`,
+    signed with this laptop's device token."""
     db = get_db()
     code = normalize_workshop(workshop) if workshop else None
     if workshop and code is None:
@@ -51,7 +58,11 @@ def export_bundle_command(out: Path, workshop: str | None) -> None:
 
         named = submissions.workshops_named(db, code)
         count = write_bundle(
-            out, lines(), current_app.extensions["instrument"], definitions(db, named)
+            out,
+            lines(),
+            current_app.extensions["instrument"],
+            definitions(db, named),
+            devices.signing_key(token.strip()),
         )
     click.echo(f"{count} submissions written to {out} ({out.stat().st_size / 1024:.0f} KB)")
 
@@ -72,7 +83,8 @@ def import_command(files: tuple[Path, ...]) -> None:
     for path in files:
         try:
             if is_bundle_path(path):
-                count, workshops = check_bundle(path, instrument, max_bytes)
+                keys = devices.signing_keys(db)
+                count, workshops = check_bundle(path, instrument, max_bytes, keys=keys)
                 with click.progressbar(length=count, label=f"importing {path.name}") as bar:
                     workers = (os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
                     rows = checked_rows(path, instrument, max_bytes, workers)
@@ -112,6 +124,7 @@ def add_device_command(name: str) -> None:
     token = devices.add(db, name)
     click.echo(f"Token for {name} (shown only now):\n{token}")
     click.echo(f"On that laptop: lmcself push --to <this server's address> --token {token}")
+    click.echo(f"or, for a bundle file: lmcself export-bundle FILE --token {token}")
 
 
 @click.command("push")

@@ -23,6 +23,7 @@ from lmcself.core.submissions import content_hash
 # One writer at a time within a process: threads queue here instead of in SQLite's busy handler,
 # whose sleeps grow to 100 ms and make the slowest submissions wait far longer than needed.
 write_lock = threading.Lock()
+BUSY_TIMEOUT_MS = 5000  # how long a connection waits for another process's write lock
 
 
 def connect(path: str) -> sqlite_utils.Database:
@@ -32,7 +33,7 @@ def connect(path: str) -> sqlite_utils.Database:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     db = sqlite_utils.Database(path)
     # Several server workers write to one file: wait for a lock instead of failing at once.
-    db.execute("PRAGMA busy_timeout = 5000")
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return db
 
 

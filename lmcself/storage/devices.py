@@ -4,6 +4,7 @@ the token), and on a laptop, which submissions each central server has confirmed
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -13,6 +14,35 @@ import sqlite_utils
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def signing_key(token: str) -> bytes:
+    """The key a device signs its bundles and pushes with (HMAC-SHA256): the hash of its token,
+    which is what this server keeps, so the server can check a signature without the token."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+def signing_keys(db: sqlite_utils.Database) -> dict[str, bytes]:
+    """Every registered device's signing key, by device name."""
+    return {
+        name: bytes.fromhex(h) for name, h in db.execute("SELECT name, token_hash FROM devices")
+    }
+
+
+def sign(key: bytes, body: bytes) -> str:
+    """A pushed batch's signature: the HMAC-SHA256 of its exact body."""
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def signed_by(db: sqlite_utils.Database, body: bytes, signature: str | None) -> str | None:
+    """The registered device whose key made `signature` over `body`, or None."""
+    given = (signature or "").strip().lower()
+    if not given:
+        return None
+    for name, key in signing_keys(db).items():
+        if hmac.compare_digest(sign(key, body), given):
+            return name
+    return None
 
 
 def exists(db: sqlite_utils.Database, name: str) -> bool:

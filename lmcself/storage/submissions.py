@@ -8,6 +8,14 @@ told apart from a conflict by the content hash (core/submissions.py).
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import json
+import os
+import socket
+import sqlite3
+import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -16,6 +24,7 @@ import sqlite_utils
 
 from lmcself.core.submissions import Submission
 from lmcself.storage.db import (
+    BUSY_TIMEOUT_MS,
     FACT_COLUMNS,
     FACT_SLOTS,
     PROTECTION_COLUMNS,
@@ -75,6 +84,52 @@ class UnknownWorkshop(ValueError):
     """A submission names a workshop code neither stored here nor defined in what was sent."""
 
 
+class Busy(Exception):
+    """The database stayed locked by another writer for longer than the wait allowed: nothing
+    was written; try again in a moment (the API answers 503 with Retry-After)."""
+
+    retry_after = 2
+
+
+class ImportBusy(Exception):
+    """Another import is under way on this database."""
+
+
+WRITE_WAIT = 2.0  # seconds a phone's post may wait for the database before a 503
+
+
+@contextlib.contextmanager
+def writing(db: sqlite_utils.Database, wait: float | None = None) -> Iterator[None]:
+    """One write transaction (BEGIN IMMEDIATE), committed at the end, rolled back on error.
+    With `wait`: raise Busy instead of waiting longer than that in all for this process's
+    writers and another process's (SQLite's busy timeout)."""
+    start = time.monotonic()
+    if not write_lock.acquire(timeout=-1 if wait is None else wait):
+        raise Busy("the database is busy")
+    try:
+        if wait is not None:  # what is left of the wait, for another process's lock
+            left = max(0.0, wait - (time.monotonic() - start))
+            db.conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
+        try:
+            try:
+                db.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if wait is not None and ("locked" in str(exc) or "busy" in str(exc)):
+                    raise Busy("the database is busy") from exc
+                raise
+            try:
+                yield
+            except BaseException:
+                db.conn.rollback()
+                raise
+            db.conn.commit()
+        finally:
+            if wait is not None:
+                db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    finally:
+        write_lock.release()
+
+
 @dataclass
 class ImportReport:
     created: int = 0
@@ -109,11 +164,13 @@ def stored_row(submission: Submission) -> dict[str, object]:
     return row
 
 
-def insert(db: sqlite_utils.Database, submission: Submission) -> Inserted:
+def insert(
+    db: sqlite_utils.Database, submission: Submission, wait: float | None = WRITE_WAIT
+) -> Inserted:
     """Store a submission once. Same id and content again: EXISTS. Same id, other content:
-    SubmissionConflict."""
+    SubmissionConflict. Busy when the database stays locked for longer than `wait` seconds."""
     row = stored_row(submission)
-    with write_lock, db.conn:
+    with writing(db, wait):
         cursor = db.conn.execute(INSERT_ROW, row)
         if cursor.rowcount == 1:
             db.conn.execute(INSERT_FACT, row)
@@ -186,27 +243,201 @@ def store_many(
     rows: Iterable[dict[str, object]],
     progress: Callable[[int], None] = lambda n: None,
     workshops: Iterable[dict[str, str]] = (),
+    wait: float | None = None,
 ) -> ImportReport:
-    """Store workshop definitions and rows (`stored_row`) in one transaction: an error on any
-    rolls all back. New ids are inserted, the same id and content counts as existing, other
-    content as a conflict; a row naming a workshop unknown here raises UnknownWorkshop."""
+    """Store workshop definitions and rows (`stored_row`), whole or not at all, without holding
+    the database for longer than one chunk: a phone's post waits at most for one chunk.
+
+    New ids are inserted, the same id and content counts as existing, other content as a
+    conflict; a row naming a workshop neither stored nor defined raises UnknownWorkshop.
+
+    Up to CHUNK rows (an answers file, a pushed batch): one short transaction. More (a bundle):
+    an import in two phases, each written chunk by chunk in short transactions.
+
+    1. Staging. The rows are checked (workshops, duplicates within the file) and written to
+       `import_staging` under a new import id, listed in `imports` with the state 'staging'.
+       Nothing of it is visible: no query but this module's reads the staging table. Any error
+       (a bad line, an unknown workshop, a full disk, an interrupt) removes the staged rows and
+       the import's entry, and the database is as it was.
+    2. Publishing. One small update marks the import 'publishing' and merges its workshop
+       definitions: from then on the import is committed. Its staged rows move to `submissions`
+       and `facts` chunk by chunk, each chunk in one transaction with the removal of its staged
+       rows, looked up against what is stored at that moment (a phone's post of the same id in
+       between counts as existing, or a conflict, never doubled). Nothing in this phase depends
+       on the file any more, so it cannot fail on input; if the process dies (power cut, kill),
+       the next import on this database finishes it (`recover`). While it runs (a few seconds
+       for 100,000 rows) a reader can see part of the file; a failed import never shows any.
+
+    One import at a time per database: a second one while the first is staging or publishing
+    raises ImportBusy (an import whose process is gone is cleaned up first, `recover`).
+    `wait`: for one short transaction, raise Busy rather than wait longer (writing)."""
+    workshops = list(workshops)
+    rows = iter(rows)
+    first = list(itertools.islice(rows, CHUNK + 1))
+    recover(db)
+    if len(first) <= CHUNK:
+        report = ImportReport()
+        with writing(db, wait):
+            report.workshop_conflicts = merge_workshops(db, workshops)
+            known = known_codes(db)
+            _check_workshops(first, known)
+            _store(db, first, {}, report)
+        progress(len(first))
+        return report
+    return _staged_import(db, itertools.chain(first, rows), progress, workshops)
+
+
+IMPORT_TABLES = """
+CREATE TABLE IF NOT EXISTS imports (
+    id TEXT PRIMARY KEY, state TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+    beat_at REAL NOT NULL, workshops TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS import_staging (
+    import_id TEXT NOT NULL, seq INTEGER NOT NULL, row TEXT NOT NULL,
+    PRIMARY KEY (import_id, seq));
+"""
+STALE_AFTER = 600.0  # seconds without a chunk written: the import's process is taken as gone
+
+
+def _ensure_import_tables(db: sqlite_utils.Database) -> None:
+    if not db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'import_staging'").fetchone():
+        with write_lock:
+            db.conn.executescript(IMPORT_TABLES)
+
+
+def _alive(host: str, pid: int, beat_at: float) -> bool:
+    if time.time() - beat_at > STALE_AFTER:
+        return False
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(db: sqlite_utils.Database) -> None:
+    """Finish the imports whose process is gone: one that was publishing is published to the
+    end (it was committed), one that was staging is removed."""
+    _ensure_import_tables(db)
+    for import_id, state, host, pid, beat_at in db.conn.execute(
+        "SELECT id, state, host, pid, beat_at FROM imports"
+    ).fetchall():
+        if _alive(host, pid, beat_at):
+            continue
+        if state == "publishing":
+            _publish(db, import_id, ImportReport())
+        else:
+            _discard(db, import_id)
+
+
+def _refuse_while_importing(db: sqlite_utils.Database) -> None:
+    if db.conn.execute("SELECT 1 FROM imports").fetchone() is not None:
+        raise ImportBusy(
+            "another import is under way on this server; try again when it has finished"
+        )
+
+
+def _staged_import(
+    db: sqlite_utils.Database,
+    rows: Iterator[dict[str, object]],
+    progress: Callable[[int], None],
+    workshops: list[dict[str, str]],
+) -> ImportReport:
     report = ImportReport()
-    seen: dict[str, str] = {}
-    with write_lock, db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")  # no other writer between the look-up and the insert
-        report.workshop_conflicts = merge_workshops(db, workshops)
-        known = known_codes(db)
-        chunk: list[dict[str, object]] = []
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) == CHUNK:
-                _store(db, chunk, seen, report, known)
-                progress(len(chunk))
-                chunk = []
-        if chunk:
-            _store(db, chunk, seen, report, known)
+    import_id = uuid.uuid4().hex
+    with writing(db):
+        _refuse_while_importing(db)
+        db.conn.execute(
+            "INSERT INTO imports (id, state, host, pid, beat_at, workshops) "
+            "VALUES (?, 'staging', ?, ?, ?, ?)",
+            [import_id, socket.gethostname(), os.getpid(), time.time(), json.dumps(workshops)],
+        )
+    seen: dict[str, str] = {}  # id: content hash of its first copy in the file
+    try:
+        known = known_codes(db) | {str(w["code"]) for w in workshops}
+        seq = 0
+        for chunk in _chunks(rows, CHUNK):
+            _check_workshops(chunk, known)
+            staged = []
+            for row in chunk:
+                submission_id, digest = str(row["id"]), str(row["content_hash"])
+                if submission_id not in seen:
+                    seen[submission_id] = digest
+                    staged.append((import_id, seq, json.dumps(row)))
+                    seq += 1
+                elif seen[submission_id] == digest:
+                    report.existing += 1
+                else:
+                    report.conflicts.append(submission_id)
+            with writing(db):
+                db.conn.executemany(
+                    "INSERT INTO import_staging (import_id, seq, row) VALUES (?, ?, ?)", staged
+                )
+                db.conn.execute(
+                    "UPDATE imports SET beat_at = ? WHERE id = ?", [time.time(), import_id]
+                )
             progress(len(chunk))
+        with writing(db):  # the one small update that commits the import
+            report.workshop_conflicts = merge_workshops(db, workshops)
+            db.conn.execute(
+                "UPDATE imports SET state = 'publishing', beat_at = ? WHERE id = ?",
+                [time.time(), import_id],
+            )
+    except BaseException:
+        _discard(db, import_id)
+        raise
+    _publish(db, import_id, report)
     return report
+
+
+def _discard(db: sqlite_utils.Database, import_id: str) -> None:
+    """Remove a staged import's rows (chunk by chunk), then its entry."""
+    while True:
+        with writing(db):
+            removed = db.conn.execute(
+                "DELETE FROM import_staging WHERE rowid IN (SELECT rowid FROM import_staging "
+                "WHERE import_id = ? LIMIT ?)",
+                [import_id, CHUNK * 4],
+            ).rowcount
+            if not removed:
+                db.conn.execute("DELETE FROM imports WHERE id = ?", [import_id])
+                return
+
+
+def _publish(db: sqlite_utils.Database, import_id: str, report: ImportReport) -> None:
+    """Move a committed import's staged rows to `submissions` and `facts`, chunk by chunk."""
+    while True:
+        with writing(db):
+            staged = db.conn.execute(
+                "SELECT seq, row FROM import_staging WHERE import_id = ? ORDER BY seq LIMIT ?",
+                [import_id, CHUNK],
+            ).fetchall()
+            if not staged:
+                db.conn.execute("DELETE FROM imports WHERE id = ?", [import_id])
+                break
+            _store(db, [json.loads(r) for _seq, r in staged], {}, report)
+            db.conn.execute(
+                "DELETE FROM import_staging WHERE import_id = ? AND seq <= ?",
+                [import_id, staged[-1][0]],
+            )
+            db.conn.execute("UPDATE imports SET beat_at = ? WHERE id = ?", [time.time(), import_id])
+
+
+def _chunks(rows: Iterator[dict[str, object]], size: int) -> Iterator[list[dict[str, object]]]:
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
+def _check_workshops(rows: list[dict[str, object]], known: set[str]) -> None:
+    for row in rows:
+        if row["workshop"] and row["workshop"] not in known:
+            raise UnknownWorkshop(
+                f"submission {row['id']}: unknown workshop code {row['workshop']!r}, "
+                "neither stored here nor defined in what was sent"
+            )
 
 
 def _store(
@@ -214,14 +445,7 @@ def _store(
     rows: list[dict[str, object]],
     seen: dict[str, str],
     report: ImportReport,
-    known: set[str],
 ) -> None:
-    for row in rows:
-        if row["workshop"] and row["workshop"] not in known:
-            raise UnknownWorkshop(
-                f"submission {row['id']}: unknown workshop code {row['workshop']!r}, "
-                "neither stored here nor defined in what was sent"
-            )
     ids = [str(r["id"]) for r in rows]
     marks = ", ".join("?" * len(ids))
     stored = dict(

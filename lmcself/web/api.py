@@ -11,10 +11,11 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from lmcself.central.bundle import BundleError, import_submissions, submission_from_line
-from lmcself.central.push import MAX_BATCH
+from lmcself.central.push import MAX_BATCH, SIGNATURE_HEADER
 from lmcself.core.instrument import Instrument
 from lmcself.core.submissions import InvalidSubmission, Submission
 from lmcself.core.suppress import DEFAULT_K
+from lmcself.core.text import LONE_SURROGATE
 from lmcself.storage import devices
 from lmcself.storage import submissions as stored
 from lmcself.storage.db import get_db
@@ -29,6 +30,17 @@ OPENAPI = Path(__file__).with_name("openapi.json")
 
 def error(status: int, message: str):
     return jsonify({"error": message}), status
+
+
+def write_wait() -> float:
+    """How long a post may wait for the database (an import's chunk, another writer)."""
+    return float(current_app.config.get("WRITE_WAIT", stored.WRITE_WAIT))
+
+
+def busy(exc: stored.Busy):
+    """503 with Retry-After: nothing stored; the phone's outbox (and a push) sends it again."""
+    response = jsonify({"error": "the server is busy; nothing was stored, send it again soon"})
+    return response, 503, {"Retry-After": str(exc.retry_after)}
 
 
 @bp.errorhandler(HTTPException)
@@ -82,7 +94,7 @@ def checked_body():
     except RecursionError:
         return error(400, "JSON nested too deeply")
     except UnicodeEncodeError:
-        return error(400, "text with a lone surrogate: not valid Unicode")
+        return error(400, LONE_SURROGATE)
     return None
 
 
@@ -120,11 +132,13 @@ def submit():
             raise InvalidSubmission(
                 "workshop", f"no workshop {submission.workshop!r} on this server"
             )
-        outcome = stored.insert(db, submission)
+        outcome = stored.insert(db, submission, write_wait())
     except InvalidSubmission as exc:
         return error(422, str(exc))
     except stored.SubmissionConflict:
         return error(409, "a different submission with this id exists")
+    except stored.Busy as exc:
+        return busy(exc)
     status = 201 if outcome is stored.Inserted.CREATED else 200
     # No figure of other businesses here: an answer to a post must not show what it changed
     # (the phone asks GET /api/v1/peers for the released "businesses like yours").
@@ -157,9 +171,18 @@ def receive_batch():
     """A laptop's push (central/push.py): 200 with the ids stored (new or already there) and the
     conflicts; 401, 413 or 422 with a JSON error, nothing stored."""
     db = get_db()
-    if devices.named_by(db, request.headers.get("Authorization")) is None:
+    signed = request.headers.get(SIGNATURE_HEADER)
+    if not signed:
         return error(
-            401, "a valid device token is needed (made by `lmcself add-device` on this server)"
+            401,
+            "an unsigned batch: pushes are signed with the laptop's device token (made by "
+            "`lmcself add-device` on this server); update lmcself on the laptop",
+        )
+    if devices.signed_by(db, request.get_data(), signed) is None:
+        return error(
+            401,
+            "the batch's signature matches no device registered here: changed on the way, or "
+            "signed with a token not made by `lmcself add-device` on this server",
         )
     payload = request.get_json(silent=True)
     lines = payload.get("submissions") if isinstance(payload, dict) else None
@@ -178,9 +201,11 @@ def receive_batch():
             checked_definition(item, f"workshops[{i}]", instrument())
             for i, item in enumerate(workshops)
         ]
-        report = import_submissions(db, submissions, workshops=defined)
+        report = import_submissions(db, submissions, workshops=defined, wait=write_wait())
     except (BundleError, WorkshopError) as exc:
         return error(422, str(exc))
+    except stored.Busy as exc:
+        return busy(exc)
     conflicts = set(report.conflicts)
     confirmed = [s.id for s in submissions if s.id not in conflicts]
     return jsonify({"stored": confirmed, "conflicts": sorted(conflicts)}), 200

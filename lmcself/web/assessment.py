@@ -191,6 +191,8 @@ def finish(state: dict):
     try:
         submission = Submission.from_form(instrument(), state, g.lang, date.today())
         stored.insert(get_db(), submission)
+    except stored.Busy as exc:  # the answers stay in the session: sending again stores them
+        abort(503, retry_after=exc.retry_after)
     except (InvalidSubmission, stored.SubmissionConflict):
         # Only a tampered or replayed session can get here: keep what is stored, start afresh.
         session.pop(KEY, None)
