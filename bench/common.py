@@ -20,9 +20,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, workers: int = 2) -> tuple[subprocess.Popen, str]:
+def start_server(
+    db: Path, workers: int = 2, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "LMCSELF_DATABASE": str(db), "LMCSELF_SECRET_KEY": "bench"}
+    env.update(extra_env or {})
     lmcself = str(Path(sys.executable).parent / "lmcself")
     cmd = [lmcself, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

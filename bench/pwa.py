@@ -1,6 +1,8 @@
 """`make bench`: what a phone downloads, and Lighthouse's mobile scores.
 
-For each language, a fresh Chromium profile at phone size opens the one-page app (`/<lang>/app`,
+Twice: as browsers get the app (its ES modules joined into one script, lmcself/web/scripts.py),
+and as before that (`JS_MODULES`: nine modules, each preloaded, as developers load them); the
+table ends with the difference. For each language, a fresh Chromium profile at phone size opens the one-page app (`/<lang>/app`,
 every question page in one document) through a byte-counting proxy:
 - first visit: the bytes the page itself received (compressed, headers included), without and
   with its web font, and all bytes on the wire (the service worker's precache included);
@@ -102,13 +104,16 @@ def visit(context, url: str, path: str) -> tuple[int, int]:
     return result
 
 
-def measure_bytes(server_port: int) -> None:
+def measure_bytes(server_port: int, label: str) -> dict[str, tuple[int, int]]:
+    """Print the table; return each language's (first visit all, wire all) in bytes."""
     from playwright.sync_api import sync_playwright
 
     proxy = CountingProxy(server_port)
     base = f"http://127.0.0.1:{proxy.port}"
+    figures = {}
     print(
         "\nbytes for a first visit to the question pages (/<lang>/app), compressed, headers included"
+        f" ({label})"
     )
     print(
         f"{'lang':<5} {'first, no font':>15} {'font':>9} {'first, all':>11} {'wire, all':>10}   {'repeat':>7} {'wire':>6}"
@@ -129,12 +134,14 @@ def measure_bytes(server_port: int) -> None:
                 f"{code:<5} {other / 1024:13.1f} KB {fonts / 1024:6.1f} KB {(other + fonts) / 1024:8.1f} KB"
                 f" {wire_first / 1024:7.1f} KB   {(repeat_other + repeat_fonts):5d} B {wire_repeat:4d} B"
             )
+            figures[code] = (other + fonts, wire_first)
             context.close()
         browser.close()
     print("(wire, all: every byte the server sent, the service worker's precache included;")
     print(
         " repeat: bytes the page took from the network on a second visit; wire: the 304 revalidations)"
     )
+    return figures
 
 
 def lighthouse(url: str) -> None:
@@ -174,16 +181,33 @@ def lighthouse(url: str) -> None:
                 print(f"  to look at ({category['title']}): {audit['title']}")
 
 
+def compare(before: dict, after: dict) -> None:
+    print("\nfirst visit, all bytes the page received / every byte on the wire: modules -> joined")
+    for code in after:
+        (page0, wire0), (page1, wire1) = before[code], after[code]
+        print(
+            f"{code:<5} {page0 / 1024:5.1f} -> {page1 / 1024:5.1f} KB ({(page1 - page0) / 1024:+.1f})"
+            f"   {wire0 / 1024:5.1f} -> {wire1 / 1024:5.1f} KB ({(wire1 - wire0) / 1024:+.1f})"
+        )
+
+
 def main() -> None:
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_server(Path(tmp) / "bench.db")
-        try:
-            measure_bytes(int(url.rsplit(":", 1)[1]))
-            for code in ("en", "my"):
-                lighthouse(f"{url}/{code}/app")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        for label, env in (
+            ("before: nine modules, JS_MODULES", {"LMCSELF_JS_MODULES": "true"}),
+            ("the joined script, as served", {}),
+        ):
+            proc, url = start_server(Path(tmp) / "bench.db", extra_env=env)
+            try:
+                results[label] = measure_bytes(int(url.rsplit(":", 1)[1]), label)
+                if not env:
+                    for code in ("en", "my"):
+                        lighthouse(f"{url}/{code}/app")
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
+    compare(*results.values())
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from flask_babel import gettext
 from lmcself.core.instrument import default_instrument
 from lmcself.web.i18n import LOCALES
 from lmcself.web.pwa import MODULES, STATIC, release
+from lmcself.web.scripts import joined_script
 
 IMPORT = re.compile(r'^import .* from "([^"]+)";$', re.MULTILINE)
 
@@ -44,7 +45,18 @@ def test_every_module_is_preloaded_and_kept_offline():
     assert MODULES[0] == "js/main.js"
 
 
-def test_the_app_page_preloads_every_module_under_the_release(app, client):
+def test_the_app_page_loads_the_joined_script_and_nothing_else(app, client):
+    """Browsers get the modules joined into one script (web/scripts.py), under its digest."""
+    page = client.get("/en/app").text
+    assert 'rel="modulepreload"' not in page
+    with app.app_context():
+        digest = joined_script().digest
+    assert re.findall(r'<script type="module" src="([^"]+)"', page) == [f"/static/app-{digest}.js"]
+
+
+def test_with_js_modules_the_page_preloads_every_module_under_the_release(app, client):
+    """JS_MODULES (for development) loads the modules one by one, each preloaded."""
+    app.config["JS_MODULES"] = True
     page = client.get("/en/app").text
     with app.app_context():
         assert release()

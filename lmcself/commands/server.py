@@ -79,6 +79,21 @@ class Server(BaseApplication):
         return self.application
 
 
+def start_pdf_pool(worker: object) -> None:
+    """In each server process once it is ready: start (and warm) its PDF renderers, so that the
+    first PDF does not wait seconds for them (web/pdf_jobs.py)."""
+    app = getattr(worker, "wsgi", None)
+    if isinstance(app, Flask) and "pdf_jobs" in app.extensions:
+        app.extensions["pdf_jobs"].start()
+
+
+def stop_pdf_pool(_arbiter: object, worker: object) -> None:
+    """When a server process stops: its PDF renderers stop with it, at once."""
+    app = getattr(worker, "wsgi", None)
+    if isinstance(app, Flask) and "pdf_jobs" in app.extensions:
+        app.extensions["pdf_jobs"].shutdown()
+
+
 def server_options(
     host: str,
     port: int,
@@ -100,6 +115,8 @@ def server_options(
         "loglevel": "warning",
         "keepalive": 5,
         "timeout": 60,
+        "post_worker_init": start_pdf_pool,
+        "worker_exit": stop_pdf_pool,
     }
     if cert and key:
         options.update(certfile=cert, keyfile=key)

@@ -7,7 +7,9 @@ Three things make it right in every script:
   starts (`safe_break`): inside one it would change how HarfBuzz draws it. Burmese texts already
   carry word joiners before final consonants (linebreak.py), which ICU respects.
 - Fonts are named by family (pdf.css): fontconfig would pick DejaVu for Lao and the wrong CJK
-  face for Chinese otherwise. One FontConfiguration serves every render.
+  face for Chinese otherwise. One FontConfiguration and one parsed stylesheet serve every render;
+  the app's own Chinese and Thai faces (pdf-cjk.css, pdf-thai.css) are loaded the first time a
+  document has text in their script, so a process that prints neither never reads them.
 - Thai is set in the app's copy of Noto Sans Thai whose ำ has a glyph of its own (fonts.py), and
   each glyph of it maps back to its own character (`thai_text_map`): copy-paste gives the text.
 - The renderer fetches nothing but the app's own static files (see `fetch_own_assets`).
@@ -37,6 +39,12 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 # System font files pdf.css may load besides the app's own (Debian's fonts-noto-color-emoji).
 SYSTEM_FONTS = frozenset({Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")})
 BASE_URL = STATIC_DIR.as_uri() + "/"
+# The stylesheets of the app's own faces, by the text that needs them (CJK ideographs, kana,
+# CJK punctuation and full-width forms; Thai).
+FACE_SHEETS = {
+    "pdf-cjk.css": re.compile("[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"),
+    "pdf-thai.css": re.compile("[\u0e00-\u0e7f]"),
+}
 
 _render_lock = threading.Lock()
 
@@ -153,11 +161,22 @@ def _weasyprint():
     # It keeps the @font-face files in a temporary folder that only its __del__ removes, and a
     # cached object lives until exit, when __del__ is not guaranteed to run.
     atexit.register(fonts.__del__)
-    sheets = [
-        weasyprint.CSS(url=f"{BASE_URL}{name}", url_fetcher=fetcher, font_config=fonts)
-        for name in ("pdf.css",)
-    ]
+    sheets = [weasyprint.CSS(url=f"{BASE_URL}pdf.css", url_fetcher=fetcher, font_config=fonts)]
     return weasyprint, fetcher, fonts, sheets
+
+
+@cache
+def _face_sheet(name: str):
+    """One of FACE_SHEETS, parsed (and its fonts added to the shared configuration) once."""
+    weasyprint, fetcher, fonts, _sheets = _weasyprint()
+    return weasyprint.CSS(url=f"{BASE_URL}{name}", url_fetcher=fetcher, font_config=fonts)
+
+
+def stylesheets(html: str) -> list:
+    """pdf.css, and the sheets of the app's own faces the text needs."""
+    sheets = _weasyprint()[3]
+    needed = [_face_sheet(name) for name, script in FACE_SHEETS.items() if script.search(html)]
+    return [*needed, *sheets]
 
 
 # Tagged (a structure tree of headings, paragraphs, lists and tables for screen readers and
@@ -167,11 +186,11 @@ PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 
 def render_document(html: str, lang: str):
     """The laid-out document (pages and boxes), for the PDF and for tests that walk the layout."""
-    weasyprint, fetcher, fonts, sheets = _weasyprint()
+    weasyprint, fetcher, fonts, _sheets = _weasyprint()
     doc = weasyprint.HTML(string=prepare_html(html, lang), base_url=BASE_URL, url_fetcher=fetcher)
     # Pango and the shared font configuration are not safe to use from two threads at once.
     with _render_lock:
-        document = doc.render(stylesheets=sheets, font_config=fonts, **PDF_OPTIONS)
+        document = doc.render(stylesheets=stylesheets(html), font_config=fonts, **PDF_OPTIONS)
     # The title comes from <title>, with the break characters of its text node: invisible, but a
     # reader's window title, a search or a screen reader would get them.
     if document.metadata.title:

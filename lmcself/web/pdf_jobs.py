@@ -2,16 +2,18 @@
 
 A PDF takes a quarter of a second of CPU or more; made on a request thread, 30 at once held every
 thread of the server and a cheap page waited seconds. Here:
-- WeasyPrint runs in a small pool of processes (`PDF_WORKERS` per server process, started on the
-  first PDF, fonts and stylesheets warmed in each, at a lower CPU priority than the pages);
+- WeasyPrint runs in a small pool of processes (`PDF_WORKERS` per server process, started with
+  the server process (`lmcself serve`; elsewhere on the first PDF), fonts and stylesheets warmed
+  in each, at a lower CPU priority than the pages), so the first PDF waits for no start-up;
 - at most `PDF_PENDING` PDFs are running or waiting per server process, and at most
   `PDF_PER_CLIENT` per client; past that the answer is at once `Busy`, which the views turn into
   429 with Retry-After and a friendly message, and the request thread is free again;
 - a client is its session (the CSRF token every PDF form carries, hashed): no IP address is used
   or kept;
 - plans already made are kept in memory, at most `PDF_CACHE_BYTES`, least recently used first
-  out, keyed by a keyed hash of (submission, language, business name): the name is never a key
-  in clear, and nothing is written to disk.
+  out, keyed by a keyed hash of (the stored submission's content hash, language, catalog version,
+  business name): a repeat download is instant, the name is never a key in clear, and nothing is
+  written to disk.
 """
 
 from __future__ import annotations
@@ -45,11 +47,22 @@ class Busy(Exception):
 def _warm() -> None:
     """In each pool process: yield the CPU to the pages, then load WeasyPrint, fonts and styles."""
     os.nice(10)
+    warm_up()
+
+
+def warm_up() -> None:
+    """Load WeasyPrint, the fonts of every script and the stylesheets (bench/pdf.py times a
+    first plan after this, as the pool's first)."""
     from lmcself.web.pdf import render_document
 
     for lang, text in (("en", "Aa 1"), ("km", "ក"), ("lo", "ກ"), ("my", "က"), ("th", "ก")):
         render_document(f'<html lang="{lang}"><body><p>{text}</p></body></html>', lang)
     render_document('<html lang="zh"><body><p>中</p></body></html>', "zh").write_pdf()
+
+
+def _ready() -> bool:
+    """A task that makes the pool start its processes (each warms itself first)."""
+    return True
 
 
 def _render(html: str, lang: str) -> bytes:
@@ -89,11 +102,22 @@ class PdfJobs:
                 )
             return self._pool
 
+    def start(self) -> None:
+        """Start the renderers now, in the background: the first PDF then waits for no start-up."""
+        if self.workers:
+            pool = self.pool()
+            for _ in range(self.workers):
+                pool.submit(_ready)
+
     def shutdown(self) -> None:
+        """Stop the renderers at once (a server process that stops waits for no PDF or warm-up:
+        a PDF under way has lost its request anyway)."""
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _retry_after(self) -> int:
         # Each waiting PDF takes about half a second of a worker.

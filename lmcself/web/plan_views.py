@@ -370,7 +370,14 @@ def pooled_plan_pdf(submission: Submission, business_name: str = "") -> bytes:
         client_key(),
         lambda: render_plan(submission, None, pdf=True, business_name=business_name),
         lang,
-        cache_key=jobs().key(submission.id, lang, business_name),
+        # What the PDF is made of: the stored answers, the language, the catalog's texts, the name.
+        cache_key=jobs().key(
+            str(submission.to_row()["content_hash"]),
+            submission.id,
+            lang,
+            current_app.extensions["catalog"].version,
+            business_name,
+        ),
     )
 
 

@@ -7,10 +7,20 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app, g, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext
 
 from lmcself.web.i18n import LOCALES
+from lmcself.web.scripts import joined_script
 
 bp = Blueprint("pwa", __name__)
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -65,6 +75,37 @@ def module(release_id: str, filename: str) -> Response:
     return send_from_directory(STATIC, filename, max_age=365 * 24 * 3600 if current else 0)
 
 
+def script_url() -> str:
+    """The phone's script: the joined modules (scripts.py), or with JS_MODULES the entry module."""
+    if current_app.config.get("JS_MODULES"):
+        return module_url("js/main.js")
+    return url_for("pwa.joined", digest=joined_script().digest)
+
+
+@bp.get("/static/app-<digest>.js")
+def joined(digest: str) -> Response:
+    """The joined modules, compressed once; an old address gets today's script, not kept long."""
+    made = joined_script()
+    accepted = request.accept_encodings
+    if made.brotli is not None and accepted["br"]:
+        body, encoding = made.brotli, "br"
+    elif accepted["gzip"]:
+        body, encoding = made.gzip, "gzip"
+    else:
+        body, encoding = made.text, None
+    response = Response(body, mimetype="text/javascript")
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    response.cache_control.public = True
+    response.cache_control.max_age = 365 * 24 * 3600 if digest == made.digest else 0
+    if digest == made.digest:
+        response.cache_control.immutable = True
+    response.set_etag(f"{made.digest}-{encoding or 'identity'}")
+    response.make_conditional(request)
+    return response
+
+
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """Served from the root, so that its scope covers the whole app."""
@@ -113,5 +154,8 @@ def manifest(lang: str):
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(asset_url=asset_url, module_url=module_url, MODULES=MODULES)
+    app.config.setdefault("JS_MODULES", False)
+    app.jinja_env.globals.update(
+        asset_url=asset_url, module_url=module_url, script_url=script_url, MODULES=MODULES
+    )
     app.register_blueprint(bp)
