@@ -7,8 +7,23 @@ var rules = {};
 (function (root) {
   "use strict";
 
-  function lmcPlan(pd, result, context, answers) {
-    var country = context.country, named = {};
+  /* a question's when: every clause holds (as static/scoring.js and Python's Condition) */
+  function applies(q, values) {
+    return (q.when || []).every(function (c) {
+      var v = values[c.key];
+      return v !== undefined && (c.options.indexOf(v) >= 0) !== c.not;
+    });
+  }
+
+  function lmcPlan(pd, result, context, given) {
+    var country = context.country, named = {}, values = {}, answers = {};
+    Object.keys(context).forEach(function (k) { values[k] = context[k]; });
+    /* hidden questions bring no steps or warnings (values grow question by question) */
+    pd.dimensions.forEach(function (d) {
+      d.questions.forEach(function (q) {
+        if (q.key in given && applies(q, values)) answers[q.key] = values[q.key] = given[q.key];
+      });
+    });
     var all = {};
     Object.keys(context).forEach(function (k) { all[k] = context[k]; });
     Object.keys(answers).forEach(function (k) { all[k] = answers[k]; });
@@ -31,10 +46,12 @@ var rules = {};
       return Object.keys(g.when).every(function (q) { return g.when[q].indexOf(all[q]) >= 0; });
     }).map(function (g) { return { key: g.key, tools: take(helping(g.tools, g.dimension)) }; });
 
-    var order = {};
+    var order = {}, rank = {};
     pd.dimensions.forEach(function (d, i) { order[d.key] = i; });
+    (pd.start_order || pd.dimensions.map(function (d) { return d.key; })).forEach(function (k, i) { rank[k] = i; });
+    /* weakest first; equal scores in the "Start here" order; parts that do not apply last */
     var weakestFirst = result.dimensions.slice().sort(function (a, b) {
-      return a.score - b.score || order[a.key] - order[b.key];
+      return (a.score === null) - (b.score === null) || (a.score || 0) - (b.score || 0) || rank[a.key] - rank[b.key];
     });
 
     var parts = weakestFirst.map(function (score, rank) {

@@ -8,8 +8,9 @@ file fails at start-up with one `InstrumentError` naming the file, the key and w
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,25 @@ class Option:
     points: int = 0
     dont_know: bool = False
     actions: tuple[str, ...] = ()
+    # "Does not apply to my business": the question leaves the part's possible points.
+    not_applicable: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One clause of a question's `when:`: the answer to `key` is (or, negated, is not) one of
+    `options`. An unanswered or hidden `key` never holds, negated or not."""
+
+    key: str
+    options: tuple[str, ...]
+    negate: bool = False
+
+    def holds(self, values: Mapping[str, str]) -> bool:
+        value = values.get(self.key)
+        return value is not None and (value in self.options) != self.negate
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "options": list(self.options), "not": self.negate}
 
 
 @dataclass(frozen=True)
@@ -77,10 +97,16 @@ class Question:
     options: tuple[Option, ...]
     help: str = ""
     weight: int = 1
+    # Shown and scored only when every clause holds (context answers or earlier answers).
+    when: tuple[Condition, ...] = ()
 
     @cached_property  # scoring asks for it on every answer of every imported submission
     def max_points(self) -> int:
         return max(o.points for o in self.options)
+
+    def applies(self, values: Mapping[str, str]) -> bool:
+        """Whether the question is shown and scored, given the context and answers so far."""
+        return all(c.holds(values) for c in self.when)
 
     @cached_property
     def _options_by_key(self) -> dict[str, Option]:
@@ -136,6 +162,10 @@ class Instrument:
     dimensions: tuple[Dimension, ...]
     actions: dict[str, Action]
     gaps: tuple[Gap, ...] = ()
+    # "Start here": among parts with the same score, the first in this order (all parts).
+    start_order: tuple[str, ...] = ()
+    # Old version -> the part keys whose scores are comparable with that version.
+    comparable_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -144,6 +174,21 @@ class Instrument:
 
     def dimension(self, key: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.key == key), None)
+
+    @cached_property
+    def start_rank(self) -> dict[str, int]:
+        """Each part's place in the "Start here" tie-break (the file's order unless stated)."""
+        order = self.start_order or tuple(d.key for d in self.dimensions)
+        return {key: i for i, key in enumerate(order)}
+
+    def shown(self, context: Mapping[str, str], answers: Mapping[str, str]) -> dict[str, str]:
+        """The answers to the questions that apply; answers to hidden questions are dropped."""
+        values = dict(context)  # grows question by question: a hidden answer never counts
+        out: dict[str, str] = {}
+        for q in self.questions:
+            if q.key in answers and q.applies(values):
+                out[q.key] = values[q.key] = answers[q.key]
+        return out
 
     def context_question(self, key: str) -> Question:
         return self._context_by_key[key]
@@ -185,6 +230,7 @@ class Instrument:
         return {
             "version": self.version,
             "levels": [{"key": lv.key, "min": lv.min} for lv in self.levels],
+            "start_order": list(self.start_rank),
             "dimensions": [
                 {
                     "key": d.key,
@@ -193,8 +239,14 @@ class Instrument:
                         {
                             "key": q.key,
                             "weight": q.weight,
+                            "when": [c.as_json() for c in q.when],
                             "options": [
-                                {"key": o.key, "points": o.points, "dont_know": o.dont_know}
+                                {
+                                    "key": o.key,
+                                    "points": o.points,
+                                    "dont_know": o.dont_know,
+                                    "not_applicable": o.not_applicable,
+                                }
                                 for o in q.options
                             ],
                         }
@@ -301,7 +353,10 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
     raw = read_yaml(path)
     r = DataReader(path)
     top = r.mapping(
-        raw, "(top)", {"version", "levels", "context", "dimensions", "actions"}, {"gaps"}
+        raw,
+        "(top)",
+        {"version", "levels", "context", "dimensions", "actions"},
+        {"gaps", "start_here", "comparable_with"},
     )
     version = top["version"]
     if not isinstance(version, str | int | float) or not str(version).strip():
@@ -309,15 +364,67 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
     levels = _levels(r, top["levels"])
     context = _context(r, top["context"])
     actions = _actions(r, top["actions"])
-    dimensions = _dimensions(r, top["dimensions"], actions)
+    dimensions = _dimensions(r, top["dimensions"], actions, context)
     gaps = _gaps(r, top.get("gaps", []), context, dimensions)
-    return Instrument(str(version), levels, context, dimensions, actions, gaps)
+    start_order = _start_order(r, top.get("start_here"), dimensions)
+    comparable = _comparable_with(r, top.get("comparable_with", {}), dimensions, str(version))
+    return Instrument(
+        str(version), levels, context, dimensions, actions, gaps, start_order, comparable
+    )
+
+
+def _start_order(r: DataReader, raw: Any, dimensions) -> tuple[str, ...]:
+    """`start_here:` names every part once: the "Start here" order among equal scores."""
+    if raw is None:
+        return ()
+    keys = [str(k) for k in r.seq(raw, "start_here", len(dimensions), len(dimensions))]
+    if sorted(keys) != sorted(d.key for d in dimensions):
+        raise r.fail("start_here", "must name every part once")
+    return tuple(keys)
+
+
+def _comparable_with(
+    r: DataReader, raw: Any, dimensions, version: str
+) -> dict[str, tuple[str, ...]]:
+    """`comparable_with: {old version: [part keys]}`: parts whose scores compare across versions."""
+    if not isinstance(raw, dict):
+        raise r.fail("comparable_with", "expected a mapping of versions to part keys")
+    m = raw
+    dim_keys = {d.key for d in dimensions}
+    out = {}
+    for old, parts in m.items():
+        if str(old) == version:
+            raise r.fail(f"comparable_with.{old}", "a version is comparable with itself")
+        keys = [str(k) for k in r.seq(parts, f"comparable_with.{old}", 0)]
+        bad = [k for k in keys if k not in dim_keys]
+        if bad:
+            raise r.fail(f"comparable_with.{old}", f"unknown part {bad[0]!r}")
+        out[str(old)] = tuple(keys)
+    return out
 
 
 @cache
 def default_instrument() -> Instrument:
-    """The shipped instrument, loaded once per process."""
+    """The shipped instrument new checks use, loaded once per process."""
     return load_instrument(DEFAULT_PATH)
+
+
+# Every version the app knows: new checks use the default; results and questionnaires in
+# progress of the others keep their own questions, scores and plans.
+INSTRUMENT_FILES = {"1.0": QUESTIONS_DIR / "instrument.yaml"}
+VERSIONS = tuple(INSTRUMENT_FILES)
+
+
+@cache
+def instrument_for(version: str) -> Instrument:
+    """The shipped instrument of a version; KeyError for a version this app does not know."""
+    path = INSTRUMENT_FILES[version]
+    instrument = default_instrument() if path == DEFAULT_PATH else load_instrument(path)
+    if instrument.version != version:
+        raise InstrumentError(
+            path, "version", f"expected {version!r}, found {instrument.version!r}"
+        )
+    return instrument
 
 
 def _levels(r: DataReader, raw: Any) -> tuple[Level, ...]:
@@ -435,7 +542,11 @@ def _gaps(r: DataReader, raw: Any, context, dimensions) -> tuple[Gap, ...]:
     return tuple(out)
 
 
-def _dimensions(r: DataReader, raw: Any, actions: dict[str, Action]) -> tuple[Dimension, ...]:
+def _dimensions(
+    r: DataReader, raw: Any, actions: dict[str, Action], context: tuple[Question, ...] = ()
+) -> tuple[Dimension, ...]:
+    # A condition names a context question or a question met earlier (shown before it).
+    earlier: dict[str, Question] = {q.key: q for q in context}
     dims = []
     used_actions: set[str] = set()
     question_keys: list[str] = []
@@ -448,7 +559,8 @@ def _dimensions(r: DataReader, raw: Any, actions: dict[str, Action]) -> tuple[Di
         lv = r.mapping(m["levels"], f"{k}.levels", set(LEVEL_KEYS))
         questions = []
         for j, q in enumerate(r.seq(m["questions"], f"{k}.questions", 3, 5)):
-            question = _question(r, q, f"{k}.questions[{j}]", dkey, actions)
+            question = _question(r, q, f"{k}.questions[{j}]", dkey, actions, earlier)
+            earlier[question.key] = question
             used_actions.update(a for o in question.options for a in o.actions)
             question_keys.append(question.key)
             questions.append(question)
@@ -470,15 +582,45 @@ def _dimensions(r: DataReader, raw: Any, actions: dict[str, Action]) -> tuple[Di
     return tuple(dims)
 
 
-def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Action]) -> Question:
-    m = r.mapping(raw, k, {"key", "text", "options"}, {"help", "weight"})
+def _when(r: DataReader, raw: Any, k: str, earlier: dict[str, Question]) -> tuple[Condition, ...]:
+    """`when: {key: [options]}` or `{key: {not: [options]}}`, on context or earlier questions."""
+    m = r.mapping(raw, k, set(), set(earlier))
+    if not m:
+        raise r.fail(k, "a condition names at least one earlier question")
+    out = []
+    for qkey, spec in m.items():
+        negate = isinstance(spec, dict)
+        if negate:
+            spec = r.mapping(spec, f"{k}.{qkey}", {"not"})["not"]
+        options = [str(o) for o in r.seq(spec, f"{k}.{qkey}")]
+        bad = [o for o in options if earlier[qkey].option(o) is None]
+        if bad:
+            raise r.fail(f"{k}.{qkey}", f"unknown option {bad[0]!r}")
+        out.append(Condition(qkey, tuple(options), negate))
+    return tuple(out)
+
+
+def _question(
+    r: DataReader,
+    raw: Any,
+    k: str,
+    dkey: str,
+    actions: dict[str, Action],
+    earlier: dict[str, Question] | None = None,
+) -> Question:
+    m = r.mapping(raw, k, {"key", "text", "options"}, {"help", "weight", "when"})
     qkey = r.ident(m["key"], f"{k}.key")
     if not qkey.startswith(dkey + "_"):
         raise r.fail(f"{k}.key", f"question keys start with their dimension key: {dkey}_...")
     k = f"dimensions.{dkey}.{qkey}"
     options = []
     for j, o in enumerate(r.seq(m["options"], f"{k}.options", 3, 6)):
-        om = r.mapping(o, f"{k}.options[{j}]", {"key", "label", "points"}, {"actions", "dont_know"})
+        om = r.mapping(
+            o,
+            f"{k}.options[{j}]",
+            {"key", "label", "points"},
+            {"actions", "dont_know", "not_applicable"},
+        )
         okey = r.ident(om["key"], f"{k}.options[{j}].key")
         ok = f"{k}.options.{okey}"
         acts = r.seq(om.get("actions", []), f"{ok}.actions", 0, 3)
@@ -492,6 +634,11 @@ def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Act
         dont_know = om.get("dont_know", False)
         if not isinstance(dont_know, bool):
             raise r.fail(f"{ok}.dont_know", "expected true or false")
+        not_applicable = om.get("not_applicable", False)
+        if not isinstance(not_applicable, bool) or (not_applicable and dont_know):
+            raise r.fail(f"{ok}.not_applicable", "expected true or false, not with dont_know")
+        if not_applicable and om["points"] != 0:
+            raise r.fail(f"{ok}.points", "'does not apply' scores nothing: 0")
         options.append(
             Option(
                 okey,
@@ -499,10 +646,13 @@ def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Act
                 r.integer(om["points"], f"{ok}.points", 0, TOP_POINTS),
                 dont_know,
                 tuple(acts),
+                not_applicable,
             )
         )
     r.unique([o.key for o in options], f"{k}.options")
-    scored = [o for o in options if not o.dont_know]
+    if sum(o.not_applicable for o in options) > 1:
+        raise r.fail(f"{k}.options", "one 'does not apply' option at most")
+    scored = [o for o in options if not o.dont_know and not o.not_applicable]
     if len(scored) < 2:
         raise r.fail(f"{k}.options", "needs at least two scored options")
     if any(o.dont_know for o in options[:-1]) or sum(o.dont_know for o in options) > 1:
@@ -523,10 +673,12 @@ def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Act
         if o.points == TOP_POINTS and o.actions:
             raise r.fail(f"{k}.options.{o.key}.actions", "the top answer needs no action")
     help_text = r.text(m["help"], f"{k}.help") if "help" in m else ""
+    when = _when(r, m["when"], f"{k}.when", earlier or {}) if "when" in m else ()
     return Question(
         qkey,
         r.text(m["text"], f"{k}.text"),
         tuple(options),
         help_text,
         r.integer(m.get("weight", 1), f"{k}.weight", 1, 10),
+        when,
     )

@@ -3,12 +3,18 @@
 The method, published on the "How is this scored?" page:
 - each answer earns its option's points (0-4); "I don't know" earns 0, like the lowest answer,
   and is counted apart;
+- a question that does not apply (its "does not apply" answer, or a condition `when:` that the
+  context or earlier answers do not meet, so it is not shown) leaves both earned and possible
+  points: it neither helps nor hurts;
 - a dimension's score is its earned points over its possible points (question weights applied),
-  as 0-100;
-- the overall score is the weighted mean of the dimension scores;
+  as 0-100; a dimension with no question that applies has no score ("does not apply");
+- the overall score is the weighted mean of the scores of the dimensions that apply;
 - scores are rounded half up to whole numbers only at the end, from exact fractions, so that the
   browser, which scores with the same rules, can reproduce every number exactly;
-- the level is the highest level whose threshold the score reaches.
+- the level is the highest level whose threshold the score reaches;
+- "Start here" (the weakest part) is the lowest score; among equal scores, the first part in the
+  instrument's `start_here` order (the file's order unless stated); the strongest is the highest,
+  the first in file order among equals.
 """
 
 from __future__ import annotations
@@ -28,9 +34,13 @@ class ScoringError(ValueError):
 @dataclass(frozen=True)
 class DimensionScore:
     key: str
-    score: int
-    level: str
+    score: int | None  # None: no question of the part applies ("does not apply")
+    level: str | None
     dont_know: int
+
+    @property
+    def applies(self) -> bool:
+        return self.score is not None
 
 
 @dataclass(frozen=True)
@@ -77,17 +87,24 @@ def _round_ratio(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def score(instrument: Instrument, answers: Mapping[str, str]) -> Result:
-    """Score a complete set of answers {question key: option key}.
+def score(
+    instrument: Instrument,
+    answers: Mapping[str, str],
+    context: Mapping[str, str] | None = None,
+) -> Result:
+    """Score a complete set of answers {question key: option key}, with the context answers
+    {context key: option key} that conditions may name.
 
-    Raises ScoringError when a question is unanswered or an answer is not one of its options.
-    Extra keys that are not questions are an error too: they mean the answers were made for
-    another version of the instrument.
+    Raises ScoringError when a question that applies is unanswered or an answer is not one of
+    its options. Extra keys that are not questions are an error too: they mean the answers were
+    made for another version of the instrument. Answers to questions that do not apply (hidden by
+    a condition) are ignored.
     """
     known = {q.key for q in instrument.questions}
     extra = sorted(set(answers) - known)
     if extra:
         raise ScoringError(f"unknown question {extra[0]!r} for instrument {instrument.version}")
+    values = dict(context or {})  # grows question by question: a hidden answer never counts
     # Exact integer arithmetic (a fraction's numerator and denominator), about twice as fast as
     # Fraction objects, which matters when a central server imports 100,000 submissions.
     parts: list[tuple[int, int, int]] = []  # (dimension weight, earned, possible)
@@ -95,25 +112,38 @@ def score(instrument: Instrument, answers: Mapping[str, str]) -> Result:
     for d in instrument.dimensions:
         earned = possible = dont_know = 0
         for q in d.questions:
+            if q.when and not q.applies(values):
+                continue
             if q.key not in answers:
                 raise ScoringError(f"question {q.key!r} is not answered")
             option = q.option(answers[q.key])
             if option is None:
                 raise ScoringError(f"{answers[q.key]!r} is not an option of {q.key!r}")
+            values[q.key] = option.key
+            dont_know += option.dont_know
+            if option.not_applicable:
+                continue
             earned += q.weight * option.points
             possible += q.weight * q.max_points
-            dont_know += option.dont_know
+        if not possible:
+            dims.append(DimensionScore(d.key, None, None, dont_know))
+            continue
         parts.append((d.weight, earned, possible))
         value = _round_ratio(100 * earned, possible)
         dims.append(DimensionScore(d.key, value, instrument.level_for(value).key, dont_know))
-    common = math.lcm(*(p for _, _, p in parts))
-    total_weight = sum(w for w, _, _ in parts)
-    overall = _round_ratio(
-        100 * sum(w * e * (common // p) for w, e, p in parts), total_weight * common
-    )
-    # Ties go to the dimension met first, so the same answers always name the same dimension.
-    strongest = max(dims, key=lambda x: x.score)
-    weakest = min(dims, key=lambda x: x.score)
+    overall = 0  # nothing applies at all: no instrument allows it, but the answer is defined
+    if parts:
+        common = math.lcm(*(p for _, _, p in parts))
+        total_weight = sum(w for w, _, _ in parts)
+        overall = _round_ratio(
+            100 * sum(w * e * (common // p) for w, e, p in parts), total_weight * common
+        )
+    scored = [x for x in dims if x.score is not None] or dims
+    # Ties: the strongest is the part met first; the weakest ("Start here") the first in the
+    # instrument's start order, so the same answers always name the same parts.
+    rank = instrument.start_rank
+    strongest = max(scored, key=lambda x: x.score or 0)
+    weakest = min(scored, key=lambda x: (x.score or 0, rank[x.key]))
     return Result(
         version=instrument.version,
         overall=overall,

@@ -265,9 +265,10 @@ def _checked(
     if created_on > latest:
         raise InvalidSubmission("created_on", f"{created_on} is in the future")
     try:
-        result = score(instrument, answers)
+        result = score(instrument, answers, checked_context)
     except ScoringError as exc:
         raise InvalidSubmission("answers", str(exc)) from exc
+    answers = instrument.shown(checked_context, answers)  # answers to hidden questions dropped
     return Submission(
         id=canonical_id,
         instrument_version=instrument.version,

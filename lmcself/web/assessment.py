@@ -216,6 +216,7 @@ def app_data() -> dict:
         "strongest": gettext("Strongest: %(name)s"),
         "start_here": gettext("Start here: %(name)s"),
         "out_of": gettext("%(score)s out of 100"),
+        "does_not_apply": gettext("Does not apply"),
         "required": gettext("Please choose an answer."),
         "scored_on": gettext("Scored with questionnaire version %(version)s on %(date)s."),
         "saved": gettext("Your result is saved on this phone."),

@@ -190,7 +190,7 @@ def link_view(x: CrossBorderLink) -> View:
 def part_view(part: Part, number: int, country: str) -> View:
     instrument = current_app.extensions["instrument"]
     titles = horizon_titles()
-    level = next(lv for lv in instrument.levels if lv.key == part.score.level)
+    level = next((lv for lv in instrument.levels if lv.key == part.score.level), None)
     horizons = [
         {
             "title": titles[h],
@@ -210,8 +210,12 @@ def part_view(part: Part, number: int, country: str) -> View:
         "anchor": f"part-{part.dimension.key}",
         "number": format_decimal(number),
         "name": gettext(part.dimension.name),
-        "score": gettext("%(score)s out of 100", score=format_decimal(part.score.score)),
-        "level": gettext(level.name),
+        "score": (
+            gettext("%(score)s out of 100", score=format_decimal(part.score.score))
+            if part.score.score is not None
+            else gettext("Does not apply")
+        ),
+        "level": gettext(level.name) if level else "",
         "done": not horizons,
         "horizons": horizons,
         "more_title": gettext("More for this part in %(country)s", country=country),
@@ -293,11 +297,16 @@ def plan_data() -> dict:
         "notes_per_part": NOTES_PER_PART,
         "cross_border_answers": list(CROSS_BORDER_ANSWERS),
         "horizons": list(HORIZONS),
+        "start_order": list(instrument.start_rank),
         "dimensions": [
             {
                 "key": d.key,
                 "questions": [
-                    {"key": q.key, "actions": {o.key: list(o.actions) for o in q.options}}
+                    {
+                        "key": q.key,
+                        "when": [c.as_json() for c in q.when],
+                        "actions": {o.key: list(o.actions) for o in q.options},
+                    }
                     for q in d.questions
                 ],
             }
@@ -367,6 +376,7 @@ def plan_data() -> dict:
         # The texts with a value in them; every other text is in the template's markup.
         "strings": {
             "out_of": gettext("%(score)s out of 100"),
+            "does_not_apply": gettext("Does not apply"),
             "horizons": {str(h): t for h, t in horizon_titles().items()},
             "more_tools": gettext("More for this part in %(country)s"),
             "duties_title": gettext("Rules for sellers in %(country)s"),
