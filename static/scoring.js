@@ -34,10 +34,10 @@ var rules = {};
   function shown(instrument, context, answers) {
     var values = {}, out = {}; /* grows question by question: a hidden answer never counts */
     Object.keys(context || {}).forEach(function (k) { values[k] = context[k]; });
-    instrument.dimensions.forEach(function (d) {
-      d.questions.forEach(function (q) {
-        if (q.key in answers && applies(q, values)) out[q.key] = values[q.key] = answers[q.key];
-      });
+    var all = [];
+    instrument.dimensions.forEach(function (d) { all = all.concat(d.questions); });
+    all.concat(instrument.unscored || []).forEach(function (q) {
+      if (q.key in answers && applies(q, values)) out[q.key] = values[q.key] = answers[q.key];
     });
     return out;
   }
@@ -48,6 +48,7 @@ var rules = {};
     instrument.dimensions.forEach(function (d) {
       d.questions.forEach(function (q) { known[q.key] = true; });
     });
+    (instrument.unscored || []).forEach(function (q) { known[q.key] = true; }); /* kept, never scored */
     Object.keys(answers).forEach(function (key) {
       if (!known[key]) throw new Error("unknown question " + key);
     });

@@ -40,6 +40,8 @@ TOOL_KINDS = (
     "cross_border",
 )
 TOP_POINTS = 4
+# Questions per part: at most 6, of which some may be shown only when a condition holds.
+MAX_QUESTIONS = 6
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 # Braces and percent signs are placeholders for gettext and str.format; texts must not carry them.
@@ -166,6 +168,9 @@ class Instrument:
     start_order: tuple[str, ...] = ()
     # Old version -> the part keys whose scores are comparable with that version.
     comparable_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Unscored questions about the owner's situation (phone, barrier, outcome): answered with
+    # the scored ones, kept in the answers, never scored.
+    unscored: tuple[Question, ...] = ()
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -185,7 +190,7 @@ class Instrument:
         """The answers to the questions that apply; answers to hidden questions are dropped."""
         values = dict(context)  # grows question by question: a hidden answer never counts
         out: dict[str, str] = {}
-        for q in self.questions:
+        for q in (*self.questions, *self.unscored):
             if q.key in answers and q.applies(values):
                 out[q.key] = values[q.key] = answers[q.key]
         return out
@@ -211,6 +216,8 @@ class Instrument:
             ]
         for q in self.context:
             out += _question_texts(f"context.{q.key}", q)
+        for q in self.unscored:
+            out += _question_texts(f"unscored.{q.key}", q)
         for d in self.dimensions:
             out += [
                 (f"dimensions.{d.key}.name", d.name),
@@ -231,6 +238,9 @@ class Instrument:
             "version": self.version,
             "levels": [{"key": lv.key, "min": lv.min} for lv in self.levels],
             "start_order": list(self.start_rank),
+            "unscored": [
+                {"key": q.key, "when": [c.as_json() for c in q.when]} for q in self.unscored
+            ],
             "dimensions": [
                 {
                     "key": d.key,
@@ -356,7 +366,7 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
         raw,
         "(top)",
         {"version", "levels", "context", "dimensions", "actions"},
-        {"gaps", "start_here", "comparable_with"},
+        {"gaps", "start_here", "comparable_with", "unscored"},
     )
     version = top["version"]
     if not isinstance(version, str | int | float) or not str(version).strip():
@@ -365,12 +375,50 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
     context = _context(r, top["context"])
     actions = _actions(r, top["actions"])
     dimensions = _dimensions(r, top["dimensions"], actions, context)
+    unscored = _unscored(r, top.get("unscored", []), context, dimensions)
     gaps = _gaps(r, top.get("gaps", []), context, dimensions)
     start_order = _start_order(r, top.get("start_here"), dimensions)
     comparable = _comparable_with(r, top.get("comparable_with", {}), dimensions, str(version))
     return Instrument(
-        str(version), levels, context, dimensions, actions, gaps, start_order, comparable
+        str(version),
+        levels,
+        context,
+        dimensions,
+        actions,
+        gaps,
+        start_order,
+        comparable,
+        unscored,
     )
+
+
+def _unscored(r: DataReader, raw: Any, context, dimensions) -> tuple[Question, ...]:
+    """`unscored:` questions (key, text, options of key and label; help and when optional)."""
+    earlier = {q.key: q for q in context} | {q.key: q for d in dimensions for q in d.questions}
+    out = []
+    for i, item in enumerate(r.seq(raw, "unscored", 0)):
+        m = r.mapping(item, f"unscored[{i}]", {"key", "text", "options"}, {"help", "when"})
+        key = r.ident(m["key"], f"unscored[{i}].key")
+        k = f"unscored.{key}"
+        if key in earlier:
+            raise r.fail(f"{k}.key", "a question of this key exists already")
+        options = []
+        for j, o in enumerate(r.seq(m["options"], f"{k}.options", 2)):
+            om = r.mapping(o, f"{k}.options[{j}]", {"key", "label"})
+            okey = r.ident(om["key"], f"{k}.options[{j}].key")
+            options.append(Option(okey, r.text(om["label"], f"{k}.options.{okey}")))
+        r.unique([o.key for o in options], f"{k}.options")
+        question = Question(
+            key,
+            r.text(m["text"], f"{k}.text"),
+            tuple(options),
+            r.text(m["help"], f"{k}.help") if "help" in m else "",
+            1,
+            _when(r, m["when"], f"{k}.when", earlier) if "when" in m else (),
+        )
+        earlier[key] = question
+        out.append(question)
+    return tuple(out)
 
 
 def _start_order(r: DataReader, raw: Any, dimensions) -> tuple[str, ...]:
@@ -411,7 +459,10 @@ def default_instrument() -> Instrument:
 
 # Every version the app knows: new checks use the default; results and questionnaires in
 # progress of the others keep their own questions, scores and plans.
-INSTRUMENT_FILES = {"1.0": QUESTIONS_DIR / "instrument.yaml"}
+INSTRUMENT_FILES = {
+    "1.0": QUESTIONS_DIR / "instrument.yaml",
+    "2.0": QUESTIONS_DIR / "instrument-2.0.yaml",
+}
 VERSIONS = tuple(INSTRUMENT_FILES)
 
 
@@ -558,7 +609,7 @@ def _dimensions(
         k = f"dimensions.{dkey}"
         lv = r.mapping(m["levels"], f"{k}.levels", set(LEVEL_KEYS))
         questions = []
-        for j, q in enumerate(r.seq(m["questions"], f"{k}.questions", 3, 5)):
+        for j, q in enumerate(r.seq(m["questions"], f"{k}.questions", 3, MAX_QUESTIONS)):
             question = _question(r, q, f"{k}.questions[{j}]", dkey, actions, earlier)
             earlier[question.key] = question
             used_actions.update(a for o in question.options for a in o.actions)

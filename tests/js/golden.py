@@ -85,6 +85,7 @@ def random_case(instrument: Instrument, rng: random.Random) -> tuple[dict, dict]
     context = {q.key: rng.choice(q.options).key for q in instrument.context}
     context["country"] = rng.choice(COUNTRIES)
     answers = {q.key: rng.choice(q.options).key for q in instrument.questions}
+    answers |= {q.key: rng.choice(q.options).key for q in instrument.unscored}
     if rng.random() < 0.5:  # as a phone sends them: no answers to the questions not shown
         answers = instrument.shown(context, answers)
     return context, answers
