@@ -41,6 +41,7 @@ from lmcself.web.i18n import (
     register_language_in_url,
     year_in_calendar,
 )
+from lmcself.web.plan_views import instrument_of
 from lmcself.web.ratelimit import too_fast
 
 bp = Blueprint("assessment", __name__)
@@ -190,6 +191,7 @@ def result(submission_id: str):
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
     return render_template(
         "result.html",
+        instrument=instrument_of(submission.instrument_version),
         result=submission.result,
         record=submission,
         peers=peers(

@@ -30,7 +30,7 @@ from flask_babel import format_decimal, gettext
 from markupsafe import Markup
 
 from lmcself.core.catalog import Catalog, CrossBorderLink, Note, Obligation, Risk, Tool
-from lmcself.core.instrument import HORIZONS
+from lmcself.core.instrument import HORIZONS, VERSIONS, Instrument, instrument_for
 from lmcself.core.plan import (
     CROSS_BORDER_ANSWERS,
     FOCUS_PARTS,
@@ -103,10 +103,19 @@ def qr_svg(url: str) -> str:
     return qr.svg_inline(scale=4, border=2, dark="#000", omitsize=True)
 
 
+def instrument_of(version: str) -> Instrument:
+    """The instrument a stored result was scored with: the server's own, or another version it
+    knows, so a 1.0 result keeps its 1.0 plan after the server moves to 2.0."""
+    own = current_app.extensions["instrument"]
+    if version == own.version or version not in VERSIONS:
+        return own
+    return instrument_for(version)
+
+
 def render_plan(
     submission: Submission, form: PlanForm | None, pdf: bool = False, business_name: str = ""
 ) -> str:
-    instrument = current_app.extensions["instrument"]
+    instrument = instrument_of(submission.instrument_version)
     plan = build_plan(
         instrument,
         current_app.extensions["catalog"],
