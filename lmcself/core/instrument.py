@@ -106,6 +106,10 @@ class Question:
     def max_points(self) -> int:
         return max(o.points for o in self.options)
 
+    def when_data(self) -> list[dict[str, Any]]:
+        """The condition as JSON data, for the phone (static/scoring.js `applies`)."""
+        return [c.as_json() for c in self.when]
+
     def applies(self, values: Mapping[str, str]) -> bool:
         """Whether the question is shown and scored, given the context and answers so far."""
         return all(c.holds(values) for c in self.when)
@@ -476,6 +480,16 @@ def instrument_for(version: str) -> Instrument:
             path, "version", f"expected {version!r}, found {instrument.version!r}"
         )
     return instrument
+
+
+def carry_over(old: Instrument, new: Instrument) -> tuple[str, ...]:
+    """The questions (context, scored, unscored) that are the same in both versions: same text,
+    help, options, points and condition. A questionnaire in progress moved from `old` to `new`
+    keeps their answers; the others are asked again."""
+    before = {q.key: q for q in (*old.context, *old.questions, *old.unscored)}
+    return tuple(
+        q.key for q in (*new.context, *new.questions, *new.unscored) if before.get(q.key) == q
+    )
 
 
 def _levels(r: DataReader, raw: Any) -> tuple[Level, ...]:

@@ -295,17 +295,10 @@ def busy_response(response: Response, retry_after: int) -> Response:
     return response
 
 
-def plan_data() -> dict:
-    """Everything app.js needs to build and show the plan offline, in the page's language: the
-    rules' data (plan.js applies them as plan.py does) and every text, translated and formatted
-    here exactly as the plan page prints them."""
-    instrument = current_app.extensions["instrument"]
-    catalog = current_app.extensions["catalog"]
+def plan_rules(instrument: Instrument) -> dict:
+    """One version's rules for plan.js: parts, questions with conditions and actions, actions,
+    gaps, and the "Start here" order."""
     return {
-        "focus": FOCUS_PARTS,
-        "notes_per_part": NOTES_PER_PART,
-        "cross_border_answers": list(CROSS_BORDER_ANSWERS),
-        "horizons": list(HORIZONS),
         "start_order": list(instrument.start_rank),
         "dimensions": [
             {
@@ -342,6 +335,25 @@ def plan_data() -> dict:
             }
             for gap in instrument.gaps
         ],
+    }
+
+
+def plan_data() -> dict:
+    """Everything app.js needs to build and show the plan offline, in the page's language: the
+    rules' data (plan.js applies them as plan.py does) and every text, translated and formatted
+    here exactly as the plan page prints them."""
+    instrument = current_app.extensions["instrument"]
+    catalog = current_app.extensions["catalog"]
+    return {
+        "focus": FOCUS_PARTS,
+        "notes_per_part": NOTES_PER_PART,
+        "cross_border_answers": list(CROSS_BORDER_ANSWERS),
+        "horizons": list(HORIZONS),
+        "version": instrument.version,
+        **plan_rules(instrument),
+        # The rules of the other versions this server knows: a result kept on the phone gets
+        # the plan of the version that scored it, offline too (plan.js picks by version).
+        "versions": {v: plan_rules(instrument_for(v)) for v in VERSIONS if v != instrument.version},
         "tools": [
             {
                 "key": t.key,

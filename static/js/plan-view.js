@@ -3,7 +3,7 @@
    templates/_plan.html; the page's <template> (the same partials) is filled with them. */
 import * as store from "./store.js";
 import { fillText, formatDate, formatNumber, render } from "./fill.js";
-import { buildPlan, reentryCode } from "../plan.js";
+import { buildPlan, reentryCode, rulesFor } from "../plan.js";
 
 function byKey(list, key) {
   return list.filter(function (x) { return x.key === key; })[0];
@@ -14,6 +14,7 @@ function byKey(list, key) {
 export function planView(pd, data, record, again) {
   var context = record.payload.context, answers = record.payload.answers, result = record.result;
   var plan = buildPlan(pd, result, context, answers), country = pd.countries[context.country];
+  var rules = rulesFor(pd, result); /* the actions and gaps of the result's own version */
   function tools(keys) { return keys.map(function (k) { return byKey(pd.tools, k).view; }); }
   var parts = plan.parts.map(function (part, i) {
     var score = byKey(result.dimensions, part.key);
@@ -21,7 +22,7 @@ export function planView(pd, data, record, again) {
       return {
         title: pd.strings.horizons[String(h)],
         steps: part.steps[String(h)].map(function (step) {
-          var action = pd.actions[step.action];
+          var action = rules.actions[step.action];
           return { title: action.title, detail: action.detail, tools: tools(step.tools) };
         })
       };
@@ -53,7 +54,7 @@ export function planView(pd, data, record, again) {
     date: formatDate(data.date, record.date),
     version: record.payload.instrument_version,
     gaps: plan.gaps.map(function (g) {
-      var gap = byKey(pd.gaps, g.key);
+      var gap = byKey(rules.gaps, g.key);
       return { title: gap.title, detail: gap.detail, tools: tools(g.tools) };
     }),
     duty_warnings: warnings,

@@ -68,6 +68,8 @@ test("plan.js builds the plan Python builds, for every version and with conditio
   // Both versions and a copy with conditions: parts that do not apply come last.
   assert.ok(golden.plans.length >= golden.versions.length + 1);
   assert.ok(golden.plans.some(({ cases }) => cases.some((c) => c.result.dimensions.some((d) => d.score === null))));
+  // A result of another version gets its own version's plan from the same plan data.
+  assert.ok(golden.plans.some(({ plan_data: pd, cases }) => cases.some((c) => c.result.version !== pd.version && pd.versions[c.result.version])));
   // Every rule was exercised: gaps, cross-border sections or none, tools on steps.
   assert.ok(plans.some((p) => p.gaps.length));
   assert.ok(plans.some((p) => p.cross_border && p.cross_border.length));
