@@ -20,6 +20,7 @@ The method, published on the "How is this scored?" page:
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -152,4 +153,92 @@ def score(
         strongest=strongest.key,
         weakest=weakest.key,
         dont_know=sum(x.dont_know for x in dims),
+    )
+
+
+@dataclass(frozen=True)
+class ExamplePart:
+    key: str
+    earned: int  # weighted points earned on the questions that apply
+    possible: int  # weighted points possible on them (0: the part does not apply)
+    exact: Fraction | None
+    rounded: int | None
+
+
+@dataclass(frozen=True)
+class WorkedExample:
+    """The method page's worked example, computed step by step as the page explains it
+    (tests/test_method.py checks that it ends where score() ends)."""
+
+    context: dict[str, str]
+    answers: dict[str, str]
+    skipped: tuple[str, ...]  # questions not asked (their condition does not hold)
+    parts: tuple[ExamplePart, ...]
+    exact_overall: Fraction
+    overall: int
+    average_of_rounded: Fraction  # what a reader gets from the rounded part scores
+
+
+def worked_example(instrument: Instrument) -> WorkedExample:
+    """A fixed set of answers (the same on every run) whose overall differs from the average of
+    the rounded part scores, with a question skipped by its condition where the version has
+    conditions: the two things a reader most needs to see worked out."""
+    rng = random.Random(16)
+    context = {q.key: q.options[0].key for q in instrument.context}
+    for q in instrument.context:  # an owner for whom some condition does not hold
+        for option in q.options:
+            trial = {**context, q.key: option.key}
+            if any(not x.applies(trial) for x in instrument.questions if x.when):
+                context = trial
+                break
+    best = None
+    for _ in range(5000):
+        answers = {q.key: rng.choice(q.options).key for q in instrument.questions}
+        answers = instrument.shown(context, answers)
+        example = _example(instrument, context, answers)
+        if example is None:
+            continue
+        best = best or example
+        if round_half_up(example.average_of_rounded) != example.overall:
+            return example
+    assert best is not None
+    return best
+
+
+def _example(
+    instrument: Instrument, context: dict[str, str], answers: dict[str, str]
+) -> WorkedExample | None:
+    values = dict(context)
+    parts, skipped = [], []
+    for d in instrument.dimensions:
+        earned = possible = 0
+        for q in d.questions:
+            if not q.applies(values):
+                skipped.append(q.key)
+                continue
+            if q.key not in answers:
+                return None
+            option = q.option(answers[q.key])
+            assert option is not None
+            values[q.key] = option.key
+            if not option.not_applicable:
+                earned += q.weight * option.points
+                possible += q.weight * q.max_points
+        exact = Fraction(100 * earned, possible) if possible else None
+        rounded = round_half_up(exact) if exact is not None else None
+        parts.append(ExamplePart(d.key, earned, possible, exact, rounded))
+    weights = {d.key: d.weight for d in instrument.dimensions}
+    applying = [p for p in parts if p.exact is not None]
+    total = sum(weights[p.key] for p in applying)
+    exact_overall = sum((weights[p.key] * p.exact for p in applying if p.exact), Fraction(0))
+    exact_overall /= total
+    average = Fraction(sum(weights[p.key] * (p.rounded or 0) for p in applying), total)
+    return WorkedExample(
+        context,
+        answers,
+        tuple(skipped),
+        tuple(parts),
+        exact_overall,
+        round_half_up(exact_overall),
+        average,
     )

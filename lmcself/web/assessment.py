@@ -33,7 +33,7 @@ from lmcself.core.instrument import (
     carry_over,
     instrument_for,
 )
-from lmcself.core.scoring import DimensionScore, Result
+from lmcself.core.scoring import DimensionScore, Result, worked_example
 from lmcself.core.submissions import InvalidSubmission, Submission, new_id, normalize_workshop
 from lmcself.core.suppress import DEFAULT_K
 from lmcself.storage import submissions as stored
@@ -373,7 +373,30 @@ def app_page():
 
 @bp.get("/<lang>/method")
 def method():
-    return render_template("method.html")
+    """The method, written from the instrument itself (weights, conditions, "does not apply",
+    rounding with an example computed step by step, the "Start here" order)."""
+    inst = instrument()
+    every = {q.key: q for q in (*inst.context, *inst.questions, *inst.unscored)}
+    conditions = {
+        q.key: [
+            {
+                "question": gettext(every[c.key].text),
+                "negate": c.negate,
+                "options": [gettext(every[c.key].option(o).label) for o in c.options],  # type: ignore[union-attr]
+            }
+            for c in q.when
+        ]
+        for q in inst.questions
+        if q.when
+    }
+    return render_template(
+        "method.html",
+        example=worked_example(inst),
+        conditions=conditions,
+        start_order=[inst.dimension(k) for k in inst.start_rank],
+        same_weights=len({d.weight for d in inst.dimensions}) == 1,
+        same_question_weights=len({q.weight for q in inst.questions}) == 1,
+    )
 
 
 @bp.app_context_processor
