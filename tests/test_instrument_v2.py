@@ -134,3 +134,17 @@ def test_start_here_suits_micro_firms_and_comparability_is_stated():
     p1 = next(d for d in V1.dimensions if d.key == "presence")
     p2 = next(d for d in V2.dimensions if d.key == "presence")
     assert p1 == p2  # the same questions, options and points: comparable
+
+
+def test_the_gaps_keep_their_places_so_gap_counts_add_up_across_versions():
+    from lmcself.storage.db import gap_flags
+
+    assert [g.key for g in V2.gaps] == [g.key for g in V1.gaps]
+    answers = {q.key: q.options[0].key for q in V2.questions}
+    record = {"instrument_version": "2.0", "answers": answers, **BASE, "cross_border": "yes"}
+    flags = gap_flags(record)
+    expected = {
+        f"g{i}": int(g.applies({**answers, **BASE, "cross_border": "yes"}))
+        for i, g in enumerate(V2.gaps)
+    }
+    assert any(flags.values()) and {k: flags[k] for k in expected} == expected
