@@ -148,3 +148,33 @@ def test_the_gaps_keep_their_places_so_gap_counts_add_up_across_versions():
         for i, g in enumerate(V2.gaps)
     }
     assert any(flags.values()) and {k: flags[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_comparable_parts_are_the_same_questions_and_points(version):
+    """`comparable_with` claims only what is true: the parts named have the same questions,
+    options, points, conditions and weights in both versions."""
+    new = instrument_for(version)
+    for old_version, parts in new.comparable_with.items():
+        old = instrument_for(old_version)
+        for key in parts:
+            assert new.dimension(key) == old.dimension(key), (version, old_version, key)
+
+
+def test_a_part_that_does_not_apply_shows_so_not_0(app):
+    from dataclasses import replace
+
+    from flask import render_template
+
+    result = score(V2, tops(), BASE)
+    dims = tuple(
+        replace(d, score=None, level=None) if d.key == "operations" else d
+        for d in result.dimensions
+    )
+    with app.test_request_context("/en/"):
+        from flask import g
+
+        g.lang = "en"
+        html = render_template("_chart.html", result=replace(result, dimensions=dims))
+    row = html.split('data-dim="operations"')[1].split("</li>")[0]
+    assert "Does not apply" in row and "None" not in row and 'width="0"' in row
