@@ -7,8 +7,29 @@ var rules = {};
 (function (root) {
   "use strict";
 
-  function lmcPlan(pd, result, context, answers) {
-    var country = context.country, named = {};
+  /* a question's when: every clause holds (as static/scoring.js and Python's Condition) */
+  function applies(q, values) {
+    return (q.when || []).every(function (c) {
+      var v = values[c.key];
+      return v !== undefined && (c.options.indexOf(v) >= 0) !== c.not;
+    });
+  }
+
+  /* the rules of the version that scored the result (pd.versions: the other versions) */
+  function rulesFor(pd, result) {
+    return (pd.versions && pd.versions[result.version]) || pd;
+  }
+
+  function lmcPlan(pd, result, context, given) {
+    var rules = rulesFor(pd, result);
+    var country = context.country, named = {}, values = {}, answers = {};
+    Object.keys(context).forEach(function (k) { values[k] = context[k]; });
+    /* hidden questions bring no steps or warnings (values grow question by question) */
+    rules.dimensions.forEach(function (d) {
+      d.questions.forEach(function (q) {
+        if (q.key in given && applies(q, values)) answers[q.key] = values[q.key] = given[q.key];
+      });
+    });
     var all = {};
     Object.keys(context).forEach(function (k) { all[k] = context[k]; });
     Object.keys(answers).forEach(function (k) { all[k] = answers[k]; });
@@ -27,18 +48,20 @@ var rules = {};
       return toolsFor(dimension).filter(function (t) { return kinds.indexOf(t.kind) >= 0; });
     }
 
-    var gaps = pd.gaps.filter(function (g) {
+    var gaps = rules.gaps.filter(function (g) {
       return Object.keys(g.when).every(function (q) { return g.when[q].indexOf(all[q]) >= 0; });
     }).map(function (g) { return { key: g.key, tools: take(helping(g.tools, g.dimension)) }; });
 
-    var order = {};
-    pd.dimensions.forEach(function (d, i) { order[d.key] = i; });
+    var order = {}, rank = {};
+    rules.dimensions.forEach(function (d, i) { order[d.key] = i; });
+    (rules.start_order || rules.dimensions.map(function (d) { return d.key; })).forEach(function (k, i) { rank[k] = i; });
+    /* weakest first; equal scores in the "Start here" order; parts that do not apply last */
     var weakestFirst = result.dimensions.slice().sort(function (a, b) {
-      return a.score - b.score || order[a.key] - order[b.key];
+      return (a.score === null) - (b.score === null) || (a.score || 0) - (b.score || 0) || rank[a.key] - rank[b.key];
     });
 
     var parts = weakestFirst.map(function (score, rank) {
-      var dim = pd.dimensions[order[score.key]], focus = rank < pd.focus, actions = [];
+      var dim = rules.dimensions[order[score.key]], focus = rank < pd.focus, actions = [];
       dim.questions.forEach(function (q) {
         (q.actions[answers[q.key]] || []).forEach(function (a) {
           if (actions.indexOf(a) < 0) actions.push(a);
@@ -46,9 +69,9 @@ var rules = {};
       });
       var steps = {};
       pd.horizons.forEach(function (h) {
-        steps[String(h)] = actions.filter(function (a) { return pd.actions[a].horizon === h; })
+        steps[String(h)] = actions.filter(function (a) { return rules.actions[a].horizon === h; })
           .map(function (a) {
-            return { action: a, tools: focus ? take(helping(pd.actions[a].tools, dim.key)) : [] };
+            return { action: a, tools: focus ? take(helping(rules.actions[a].tools, dim.key)) : [] };
           });
       });
       var own = pd.notes.filter(function (n) { return n.dimension === dim.key; });
@@ -98,8 +121,10 @@ var rules = {};
   }
 
   root.lmcPlan = lmcPlan;
+  root.lmcRulesFor = rulesFor;
   root.lmcReentryCode = lmcReentryCode;
 })(rules);
 
 export var buildPlan = rules.lmcPlan;
+export var rulesFor = rules.lmcRulesFor;
 export var reentryCode = rules.lmcReentryCode;

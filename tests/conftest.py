@@ -308,7 +308,8 @@ def free_port() -> int:
 class LiveServer:
     """`lmcself serve` in a subprocess on a free port and a temporary database; can stop and start."""
 
-    def __init__(self, directory: Path, port: int | None = None) -> None:
+    def __init__(self, directory: Path, port: int | None = None, env: dict | None = None) -> None:
+        self.extra_env = env or {}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = directory / "live.db"
@@ -322,6 +323,7 @@ class LiveServer:
             "LMCSELF_SECRET_KEY": "live-test",
             # The LAN name test_offline maps to loopback, trusted as a trainer would configure it.
             "LMCSELF_TRUSTED_HOSTS_EXTRA": '["workshop.lan"]',
+            **self.extra_env,
         }
         lmcself = shutil.which("lmcself", path=str(Path(sys.executable).parent)) or "lmcself"
         with self.log.open("a") as log:

@@ -102,7 +102,7 @@ CASES = {
     "too few questions": (
         lambda d: d["dimensions"][0].update(questions=d["dimensions"][0]["questions"][:2]),
         ".questions",
-        "3-5 entries",
+        "3-6 entries",
     ),
     "question prefix": (
         lambda d: first_question(d).update(key="other_key"),

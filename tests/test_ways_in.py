@@ -37,7 +37,9 @@ from .test_push import sender
 
 ENTRIES = ("form", "api", "api_old_spelling", "answers_file_cli", "answers_file_page")
 OLD = "0.9"
-VERSION_FAULT = "instrument_version: this server scores questionnaire version '1.0', not '0.9'"
+VERSION_FAULT = (
+    "instrument_version: this server scores questionnaire version '1.0' or '2.0', not '0.9'"
+)
 
 
 def payload(instrument, lang: str, version: str | None = None) -> dict:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from lmcself.core.instrument import Instrument
+from lmcself.core.instrument import VERSIONS, Instrument
 from lmcself.core.submissions import InvalidSubmission, Submission
 from lmcself.core.text import LONE_SURROGATE, has_lone_surrogate
 from lmcself.storage import submissions as stored
@@ -162,10 +162,13 @@ def check_bundle(
         raise BundleError(
             f"bundle format version {header.get('version')!r}; this server reads {VERSION}"
         )
-    if header.get("instrument") != instrument.version:
+    # A bundle is made with the laptop's current version; its lines may hold older versions,
+    # each checked on its own. Any version this server knows is read; an unknown one refused.
+    known = {instrument.version, *VERSIONS}
+    if header.get("instrument") not in known:
         raise BundleError(
             f"made with questionnaire version {header.get('instrument')!r}; "
-            f"this server has {instrument.version!r}"
+            f"this server has {' or '.join(map(repr, sorted(known)))}"
         )
     trailer = _json(last, count + 2) if last is not None else {}
     if "sha256" not in trailer:

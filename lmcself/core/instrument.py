@@ -40,6 +40,8 @@ TOOL_KINDS = (
     "cross_border",
 )
 TOP_POINTS = 4
+# Questions per part: at most 6, of which some may be shown only when a condition holds.
+MAX_QUESTIONS = 6
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 # Braces and percent signs are placeholders for gettext and str.format; texts must not carry them.
@@ -69,6 +71,25 @@ class Option:
     points: int = 0
     dont_know: bool = False
     actions: tuple[str, ...] = ()
+    # "Does not apply to my business": the question leaves the part's possible points.
+    not_applicable: bool = False
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One clause of a question's `when:`: the answer to `key` is (or, negated, is not) one of
+    `options`. An unanswered or hidden `key` never holds, negated or not."""
+
+    key: str
+    options: tuple[str, ...]
+    negate: bool = False
+
+    def holds(self, values: Mapping[str, str]) -> bool:
+        value = values.get(self.key)
+        return value is not None and (value in self.options) != self.negate
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "options": list(self.options), "not": self.negate}
 
 
 @dataclass(frozen=True)
@@ -78,10 +99,20 @@ class Question:
     options: tuple[Option, ...]
     help: str = ""
     weight: int = 1
+    # Shown and scored only when every clause holds (context answers or earlier answers).
+    when: tuple[Condition, ...] = ()
 
     @cached_property  # scoring asks for it on every answer of every imported submission
     def max_points(self) -> int:
         return max(o.points for o in self.options)
+
+    def when_data(self) -> list[dict[str, Any]]:
+        """The condition as JSON data, for the phone (static/scoring.js `applies`)."""
+        return [c.as_json() for c in self.when]
+
+    def applies(self, values: Mapping[str, str]) -> bool:
+        """Whether the question is shown and scored, given the context and answers so far."""
+        return all(c.holds(values) for c in self.when)
 
     @cached_property
     def _options_by_key(self) -> dict[str, Option]:
@@ -137,9 +168,14 @@ class Instrument:
     dimensions: tuple[Dimension, ...]
     actions: dict[str, Action]
     gaps: tuple[Gap, ...] = ()
+    # "Start here": among parts with the same score, the first in this order (all parts).
+    start_order: tuple[str, ...] = ()
     # An older version -> the keys of this version's parts measured the same way as in it, so
     # that a part's score then and now may be compared (core/progress.py). Same version: all.
     comparable_with: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Unscored questions about the owner's situation (phone, barrier, outcome): answered with
+    # the scored ones, kept in the answers, never scored.
+    unscored: tuple[Question, ...] = ()
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -148,6 +184,21 @@ class Instrument:
 
     def dimension(self, key: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.key == key), None)
+
+    @cached_property
+    def start_rank(self) -> dict[str, int]:
+        """Each part's place in the "Start here" tie-break (the file's order unless stated)."""
+        order = self.start_order or tuple(d.key for d in self.dimensions)
+        return {key: i for i, key in enumerate(order)}
+
+    def shown(self, context: Mapping[str, str], answers: Mapping[str, str]) -> dict[str, str]:
+        """The answers to the questions that apply; answers to hidden questions are dropped."""
+        values = dict(context)  # grows question by question: a hidden answer never counts
+        out: dict[str, str] = {}
+        for q in (*self.questions, *self.unscored):
+            if q.key in answers and q.applies(values):
+                out[q.key] = values[q.key] = answers[q.key]
+        return out
 
     def context_question(self, key: str) -> Question:
         return self._context_by_key[key]
@@ -170,6 +221,8 @@ class Instrument:
             ]
         for q in self.context:
             out += _question_texts(f"context.{q.key}", q)
+        for q in self.unscored:
+            out += _question_texts(f"unscored.{q.key}", q)
         for d in self.dimensions:
             out += [
                 (f"dimensions.{d.key}.name", d.name),
@@ -190,6 +243,10 @@ class Instrument:
             "version": self.version,
             "comparable_with": {k: list(v) for k, v in self.comparable_with.items()},
             "levels": [{"key": lv.key, "min": lv.min} for lv in self.levels],
+            "start_order": list(self.start_rank),
+            "unscored": [
+                {"key": q.key, "when": [c.as_json() for c in q.when]} for q in self.unscored
+            ],
             "dimensions": [
                 {
                     "key": d.key,
@@ -198,8 +255,14 @@ class Instrument:
                         {
                             "key": q.key,
                             "weight": q.weight,
+                            "when": [c.as_json() for c in q.when],
                             "options": [
-                                {"key": o.key, "points": o.points, "dont_know": o.dont_know}
+                                {
+                                    "key": o.key,
+                                    "points": o.points,
+                                    "dont_know": o.dont_know,
+                                    "not_applicable": o.not_applicable,
+                                }
                                 for o in q.options
                             ],
                         }
@@ -309,7 +372,7 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
         raw,
         "(top)",
         {"version", "levels", "context", "dimensions", "actions"},
-        {"gaps", "comparable_with"},
+        {"gaps", "start_here", "comparable_with", "unscored"},
     )
     version = top["version"]
     if not isinstance(version, str | int | float) or not str(version).strip():
@@ -317,15 +380,66 @@ def load_instrument(path: Path | str = DEFAULT_PATH) -> Instrument:
     levels = _levels(r, top["levels"])
     context = _context(r, top["context"])
     actions = _actions(r, top["actions"])
-    dimensions = _dimensions(r, top["dimensions"], actions)
+    dimensions = _dimensions(r, top["dimensions"], actions, context)
+    unscored = _unscored(r, top.get("unscored", []), context, dimensions)
     gaps = _gaps(r, top.get("gaps", []), context, dimensions)
+    start_order = _start_order(r, top.get("start_here"), dimensions)
     comparable = _comparable_with(r, top.get("comparable_with", {}), str(version), dimensions)
-    return Instrument(str(version), levels, context, dimensions, actions, gaps, comparable)
+    return Instrument(
+        str(version),
+        levels,
+        context,
+        dimensions,
+        actions,
+        gaps,
+        start_order,
+        comparable,
+        unscored,
+    )
+
+
+def _unscored(r: DataReader, raw: Any, context, dimensions) -> tuple[Question, ...]:
+    """`unscored:` questions (key, text, options of key and label; help and when optional)."""
+    earlier = {q.key: q for q in context} | {q.key: q for d in dimensions for q in d.questions}
+    out = []
+    for i, item in enumerate(r.seq(raw, "unscored", 0)):
+        m = r.mapping(item, f"unscored[{i}]", {"key", "text", "options"}, {"help", "when"})
+        key = r.ident(m["key"], f"unscored[{i}].key")
+        k = f"unscored.{key}"
+        if key in earlier:
+            raise r.fail(f"{k}.key", "a question of this key exists already")
+        options = []
+        for j, o in enumerate(r.seq(m["options"], f"{k}.options", 2)):
+            om = r.mapping(o, f"{k}.options[{j}]", {"key", "label"})
+            okey = r.ident(om["key"], f"{k}.options[{j}].key")
+            options.append(Option(okey, r.text(om["label"], f"{k}.options.{okey}")))
+        r.unique([o.key for o in options], f"{k}.options")
+        question = Question(
+            key,
+            r.text(m["text"], f"{k}.text"),
+            tuple(options),
+            r.text(m["help"], f"{k}.help") if "help" in m else "",
+            1,
+            _when(r, m["when"], f"{k}.when", earlier) if "when" in m else (),
+        )
+        earlier[key] = question
+        out.append(question)
+    return tuple(out)
+
+
+def _start_order(r: DataReader, raw: Any, dimensions) -> tuple[str, ...]:
+    """`start_here:` names every part once: the "Start here" order among equal scores."""
+    if raw is None:
+        return ()
+    keys = [str(k) for k in r.seq(raw, "start_here", len(dimensions), len(dimensions))]
+    if sorted(keys) != sorted(d.key for d in dimensions):
+        raise r.fail("start_here", "must name every part once")
+    return tuple(keys)
 
 
 @cache
 def default_instrument() -> Instrument:
-    """The shipped instrument, loaded once per process."""
+    """The shipped instrument new checks use, loaded once per process."""
     return load_instrument(DEFAULT_PATH)
 
 
@@ -349,6 +463,37 @@ def _comparable_with(
         r.unique(list(keys), k)
         out[str(old)] = tuple(keys)
     return out
+
+
+# Every version the app knows: new checks use the default; results and questionnaires in
+# progress of the others keep their own questions, scores and plans.
+INSTRUMENT_FILES = {
+    "1.0": QUESTIONS_DIR / "instrument.yaml",
+    "2.0": QUESTIONS_DIR / "instrument-2.0.yaml",
+}
+VERSIONS = tuple(INSTRUMENT_FILES)
+
+
+@cache
+def instrument_for(version: str) -> Instrument:
+    """The shipped instrument of a version; KeyError for a version this app does not know."""
+    path = INSTRUMENT_FILES[version]
+    instrument = default_instrument() if path == DEFAULT_PATH else load_instrument(path)
+    if instrument.version != version:
+        raise InstrumentError(
+            path, "version", f"expected {version!r}, found {instrument.version!r}"
+        )
+    return instrument
+
+
+def carry_over(old: Instrument, new: Instrument) -> tuple[str, ...]:
+    """The questions (context, scored, unscored) that are the same in both versions: same text,
+    help, options, points and condition. A questionnaire in progress moved from `old` to `new`
+    keeps their answers; the others are asked again."""
+    before = {q.key: q for q in (*old.context, *old.questions, *old.unscored)}
+    return tuple(
+        q.key for q in (*new.context, *new.questions, *new.unscored) if before.get(q.key) == q
+    )
 
 
 def _levels(r: DataReader, raw: Any) -> tuple[Level, ...]:
@@ -466,7 +611,11 @@ def _gaps(r: DataReader, raw: Any, context, dimensions) -> tuple[Gap, ...]:
     return tuple(out)
 
 
-def _dimensions(r: DataReader, raw: Any, actions: dict[str, Action]) -> tuple[Dimension, ...]:
+def _dimensions(
+    r: DataReader, raw: Any, actions: dict[str, Action], context: tuple[Question, ...] = ()
+) -> tuple[Dimension, ...]:
+    # A condition names a context question or a question met earlier (shown before it).
+    earlier: dict[str, Question] = {q.key: q for q in context}
     dims = []
     used_actions: set[str] = set()
     question_keys: list[str] = []
@@ -478,8 +627,9 @@ def _dimensions(r: DataReader, raw: Any, actions: dict[str, Action]) -> tuple[Di
         k = f"dimensions.{dkey}"
         lv = r.mapping(m["levels"], f"{k}.levels", set(LEVEL_KEYS))
         questions = []
-        for j, q in enumerate(r.seq(m["questions"], f"{k}.questions", 3, 5)):
-            question = _question(r, q, f"{k}.questions[{j}]", dkey, actions)
+        for j, q in enumerate(r.seq(m["questions"], f"{k}.questions", 3, MAX_QUESTIONS)):
+            question = _question(r, q, f"{k}.questions[{j}]", dkey, actions, earlier)
+            earlier[question.key] = question
             used_actions.update(a for o in question.options for a in o.actions)
             question_keys.append(question.key)
             questions.append(question)
@@ -501,15 +651,45 @@ def _dimensions(r: DataReader, raw: Any, actions: dict[str, Action]) -> tuple[Di
     return tuple(dims)
 
 
-def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Action]) -> Question:
-    m = r.mapping(raw, k, {"key", "text", "options"}, {"help", "weight"})
+def _when(r: DataReader, raw: Any, k: str, earlier: dict[str, Question]) -> tuple[Condition, ...]:
+    """`when: {key: [options]}` or `{key: {not: [options]}}`, on context or earlier questions."""
+    m = r.mapping(raw, k, set(), set(earlier))
+    if not m:
+        raise r.fail(k, "a condition names at least one earlier question")
+    out = []
+    for qkey, spec in m.items():
+        negate = isinstance(spec, dict)
+        if negate:
+            spec = r.mapping(spec, f"{k}.{qkey}", {"not"})["not"]
+        options = [str(o) for o in r.seq(spec, f"{k}.{qkey}")]
+        bad = [o for o in options if earlier[qkey].option(o) is None]
+        if bad:
+            raise r.fail(f"{k}.{qkey}", f"unknown option {bad[0]!r}")
+        out.append(Condition(qkey, tuple(options), negate))
+    return tuple(out)
+
+
+def _question(
+    r: DataReader,
+    raw: Any,
+    k: str,
+    dkey: str,
+    actions: dict[str, Action],
+    earlier: dict[str, Question] | None = None,
+) -> Question:
+    m = r.mapping(raw, k, {"key", "text", "options"}, {"help", "weight", "when"})
     qkey = r.ident(m["key"], f"{k}.key")
     if not qkey.startswith(dkey + "_"):
         raise r.fail(f"{k}.key", f"question keys start with their dimension key: {dkey}_...")
     k = f"dimensions.{dkey}.{qkey}"
     options = []
     for j, o in enumerate(r.seq(m["options"], f"{k}.options", 3, 6)):
-        om = r.mapping(o, f"{k}.options[{j}]", {"key", "label", "points"}, {"actions", "dont_know"})
+        om = r.mapping(
+            o,
+            f"{k}.options[{j}]",
+            {"key", "label", "points"},
+            {"actions", "dont_know", "not_applicable"},
+        )
         okey = r.ident(om["key"], f"{k}.options[{j}].key")
         ok = f"{k}.options.{okey}"
         acts = r.seq(om.get("actions", []), f"{ok}.actions", 0, 3)
@@ -523,6 +703,11 @@ def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Act
         dont_know = om.get("dont_know", False)
         if not isinstance(dont_know, bool):
             raise r.fail(f"{ok}.dont_know", "expected true or false")
+        not_applicable = om.get("not_applicable", False)
+        if not isinstance(not_applicable, bool) or (not_applicable and dont_know):
+            raise r.fail(f"{ok}.not_applicable", "expected true or false, not with dont_know")
+        if not_applicable and om["points"] != 0:
+            raise r.fail(f"{ok}.points", "'does not apply' scores nothing: 0")
         options.append(
             Option(
                 okey,
@@ -530,10 +715,13 @@ def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Act
                 r.integer(om["points"], f"{ok}.points", 0, TOP_POINTS),
                 dont_know,
                 tuple(acts),
+                not_applicable,
             )
         )
     r.unique([o.key for o in options], f"{k}.options")
-    scored = [o for o in options if not o.dont_know]
+    if sum(o.not_applicable for o in options) > 1:
+        raise r.fail(f"{k}.options", "one 'does not apply' option at most")
+    scored = [o for o in options if not o.dont_know and not o.not_applicable]
     if len(scored) < 2:
         raise r.fail(f"{k}.options", "needs at least two scored options")
     if any(o.dont_know for o in options[:-1]) or sum(o.dont_know for o in options) > 1:
@@ -554,10 +742,12 @@ def _question(r: DataReader, raw: Any, k: str, dkey: str, actions: dict[str, Act
         if o.points == TOP_POINTS and o.actions:
             raise r.fail(f"{k}.options.{o.key}.actions", "the top answer needs no action")
     help_text = r.text(m["help"], f"{k}.help") if "help" in m else ""
+    when = _when(r, m["when"], f"{k}.when", earlier or {}) if "when" in m else ()
     return Question(
         qkey,
         r.text(m["text"], f"{k}.text"),
         tuple(options),
         help_text,
         r.integer(m.get("weight", 1), f"{k}.weight", 1, 10),
+        when,
     )

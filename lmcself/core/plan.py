@@ -87,6 +87,7 @@ def build_plan(
     answers: Mapping[str, str],
 ) -> Plan:
     country = context["country"]
+    answers = instrument.shown(context, answers)  # hidden questions bring no steps or warnings
     named: set[str] = set()
 
     def take(tools: list[Tool]) -> tuple[Tool, ...]:
@@ -104,7 +105,12 @@ def build_plan(
         if g.applies(every_answer)
     )
     order = {d.key: i for i, d in enumerate(instrument.dimensions)}
-    weakest_first = sorted(result.dimensions, key=lambda s: (s.score, order[s.key]))
+    start = instrument.start_rank
+    # Weakest first; equal scores in the instrument's "Start here" order; parts that do not
+    # apply last.
+    weakest_first = sorted(
+        result.dimensions, key=lambda s: (s.score is None, s.score or 0, start[s.key])
+    )
     parts = []
     for rank, dim_score in enumerate(weakest_first):
         dim = instrument.dimensions[order[dim_score.key]]

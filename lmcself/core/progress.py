@@ -103,7 +103,8 @@ def comparable_parts(
 
 
 def _scores(result: Result) -> dict[str, int]:
-    return {d.key: d.score for d in result.dimensions}
+    """The parts with a score (a part where nothing applies has none: shown, never compared)."""
+    return {d.key: d.score for d in result.dimensions if d.score is not None}
 
 
 def part_changes(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
-from lmcself.core.instrument import CONTEXT_KEYS, Instrument
+from lmcself.core.instrument import CONTEXT_KEYS, VERSIONS, Instrument, instrument_for
 from lmcself.core.locales import LOCALES, parse_locale
 from lmcself.core.plan import normalize_reentry, reentry_code
 from lmcself.core.scoring import Result, ScoringError, score
@@ -230,6 +230,22 @@ def _from_fields(
     )
 
 
+def _instrument_of(instrument: Instrument, version: object) -> Instrument:
+    """The instrument that scores a submission of `version`: the server's own, or another
+    version it knows (a result or a questionnaire begun on an older version keeps its version);
+    an unknown version is refused."""
+    if version == instrument.version:
+        return instrument
+    if isinstance(version, str) and version in VERSIONS:
+        return instrument_for(version)
+    known = sorted({instrument.version, *VERSIONS})
+    raise InvalidSubmission(
+        "instrument_version",
+        f"this server scores questionnaire version {' or '.join(map(repr, known))}, "
+        f"not {version!r}",
+    )
+
+
 def _checked(
     instrument: Instrument,
     *,
@@ -250,11 +266,7 @@ def _checked(
         canonical_id = None
     if canonical_id is None:
         raise InvalidSubmission("id", "not a UUID")
-    if version != instrument.version:
-        raise InvalidSubmission(
-            "instrument_version",
-            f"this server scores questionnaire version {instrument.version!r}, not {version!r}",
-        )
+    instrument = _instrument_of(instrument, version)
     code = parse_locale(locale)
     if code is None:
         raise InvalidSubmission("locale", f"{locale!r} is not one of {', '.join(LOCALES)}")
@@ -282,9 +294,10 @@ def _checked(
         if previous is None or previous == reentry_code(canonical_id):
             raise InvalidSubmission("follows", "not the re-entry code of another check")
     try:
-        result = score(instrument, answers)
+        result = score(instrument, answers, checked_context)
     except ScoringError as exc:
         raise InvalidSubmission("answers", str(exc)) from exc
+    answers = instrument.shown(checked_context, answers)  # answers to hidden questions dropped
     return Submission(
         id=canonical_id,
         instrument_version=instrument.version,

@@ -15,7 +15,7 @@ import sqlite_utils
 from flask import Flask, current_app, g
 
 from lmcself.core.disclosure import KEY_RANGE
-from lmcself.core.instrument import CONTEXT_KEYS, default_instrument
+from lmcself.core.instrument import CONTEXT_KEYS, VERSIONS, instrument_for
 from lmcself.core.locales import LOCALES, parse_locale
 from lmcself.core.plan import reentry_code
 from lmcself.core.submissions import content_hash
@@ -212,12 +212,13 @@ PROTECTION_COLUMNS = ("rkey", *(f"g{i}" for i in range(GAP_SLOTS)))
 
 
 def gap_flags(record: dict) -> dict[str, int]:
-    """g0..g7: 1 where the submission shows the instrument's gap of that place, else 0 (and 0
-    for a questionnaire version other than the shipped one)."""
-    instrument = default_instrument()
+    """g0..g7: 1 where the submission shows its version's gap of that place, else 0 (and 0
+    for a questionnaire version this server does not know). The versions keep their gaps in the
+    same places (tests/test_instrument_v2.py)."""
     flags = dict.fromkeys((f"g{i}" for i in range(GAP_SLOTS)), 0)
-    if record["instrument_version"] != instrument.version:
+    if record["instrument_version"] not in VERSIONS:
         return flags
+    instrument = instrument_for(record["instrument_version"])
     answers = record["answers"]
     values = {**(json.loads(answers) if isinstance(answers, str) else answers)}
     values.update({key: record[key] for key in CONTEXT_KEYS})

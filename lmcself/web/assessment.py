@@ -26,8 +26,14 @@ from flask import (
 )
 from flask_babel import get_locale, gettext
 
-from lmcself.core.instrument import Instrument
-from lmcself.core.scoring import DimensionScore, Result
+from lmcself.core.instrument import (
+    VERSIONS,
+    Instrument,
+    Question,
+    carry_over,
+    instrument_for,
+)
+from lmcself.core.scoring import DimensionScore, Result, worked_example
 from lmcself.core.submissions import InvalidSubmission, Submission, new_id, normalize_workshop
 from lmcself.core.suppress import DEFAULT_K
 from lmcself.storage import submissions as stored
@@ -41,7 +47,7 @@ from lmcself.web.i18n import (
     register_language_in_url,
     year_in_calendar,
 )
-from lmcself.web.plan_views import since_view
+from lmcself.web.plan_views import instrument_of, since_view
 from lmcself.web.ratelimit import too_fast
 
 bp = Blueprint("assessment", __name__)
@@ -72,15 +78,47 @@ def save(state: dict) -> None:
     session.modified = True
 
 
+def form_instrument(state: dict) -> Instrument:
+    """The version a questionnaire in progress was begun on: it is finished on that version
+    (a state from before versions were kept was begun on 1.0)."""
+    own = instrument()
+    version = state.get("version", "1.0")
+    if version == own.version or version not in VERSIONS:
+        return own
+    return instrument_for(version)
+
+
+def page_questions(inst: Instrument, n: int) -> tuple[Question, ...]:
+    """Step n's questions: 0 the context, 1..N a part each, then the unscored ones if any."""
+    if n == 0:
+        return inst.context
+    if n <= len(inst.dimensions):
+        return inst.dimensions[n - 1].questions
+    return inst.unscored
+
+
+def last_step(inst: Instrument) -> int:
+    return len(inst.dimensions) + (1 if inst.unscored else 0)
+
+
+def applicable(inst: Instrument, state: dict, questions: tuple[Question, ...]) -> tuple:
+    """The questions of a page that apply, given the context and the answers so far."""
+    context = state.get("context", {})
+    values = {**context, **inst.shown(context, state.get("answers", {}))}
+    return tuple(q for q in questions if q.applies(values))
+
+
 def first_open_step(state: dict) -> int:
-    """0 is the context page, 1..N the dimensions; N+1 when everything is answered."""
-    if set(state.get("context", {})) < {q.key for q in instrument().context}:
+    """0 is the context page, 1..N the dimensions (then the unscored page, if the version has
+    one); the step after the last when everything that applies is answered."""
+    inst = form_instrument(state)
+    if set(state.get("context", {})) < {q.key for q in inst.context}:
         return 0
     answers = state.get("answers", {})
-    for n, dim in enumerate(instrument().dimensions, start=1):
-        if any(q.key not in answers for q in dim.questions):
+    for n in range(1, last_step(inst) + 1):
+        if any(q.key not in answers for q in applicable(inst, state, page_questions(inst, n))):
             return n
-    return len(instrument().dimensions) + 1
+    return last_step(inst) + 1
 
 
 def step_url(step: int) -> str:
@@ -104,6 +142,7 @@ def landing():
         save(
             {
                 "id": new_id(),
+                "version": instrument().version,
                 "workshop": workshop_from_link(form.workshop.data)[0],
                 # Business details of last time, when the owner came back with a re-entry code.
                 "context": session.pop("prefill", {}),
@@ -145,14 +184,17 @@ def context():
     state = current()
     if not state:
         return redirect(url_for(".landing"))
-    questions = instrument().context
+    inst = form_instrument(state)
+    questions = inst.context
     form = questions_form(questions)(data=state["context"])
     if request.method == "POST":
         state["context"].update(valid_answers(form, questions))
         save(state)
         if form.validate():
             return redirect(url_for(".part", n=1))
-    return render_template("questions.html", form=form, questions=questions, step=0, dimension=None)
+    return render_template(
+        "questions.html", form=form, questions=questions, step=0, dimension=None, instrument=inst
+    )
 
 
 @bp.route("/<lang>/part/<int:n>", methods=["GET", "POST"])
@@ -160,36 +202,52 @@ def part(n: int):
     state = current()
     if not state:
         return redirect(url_for(".landing"))
-    dims = instrument().dimensions
-    if not 1 <= n <= len(dims):
+    inst = form_instrument(state)
+    if not 1 <= n <= last_step(inst):
         abort(404)
     if n > first_open_step(state):
         return redirect(step_url(first_open_step(state)))
-    dim = dims[n - 1]
-    form = questions_form(dim.questions)(data=state["answers"])
+    everything = page_questions(inst, n)
     if request.method == "POST":
-        # Keep every valid answer, even when the page is incomplete or the owner goes back.
-        state["answers"].update(valid_answers(form, dim.questions))
+        # Keep every valid answer, even when the page is incomplete or the owner goes back; an
+        # answer that opens a question (a condition) shows the page again with it.
+        state["answers"].update(
+            {
+                q.key: request.form[q.key]
+                for q in everything
+                if q.option(request.form.get(q.key)) is not None
+            }
+        )
         save(state)
         if "back" in request.form:
             return redirect(step_url(n - 1))
-        if form.validate():
-            if n < len(dims):
-                return redirect(url_for(".part", n=n + 1))
-            return finish(state)
+    questions = applicable(inst, state, everything)
+    form = questions_form(questions)(data=state["answers"])
+    if request.method == "POST" and form.validate():
+        if n < last_step(inst):
+            return redirect(url_for(".part", n=n + 1))
+        return finish(state)
+    dim = inst.dimensions[n - 1] if n <= len(inst.dimensions) else None
     return render_template(
-        "questions.html", form=form, questions=dim.questions, step=n, dimension=dim
+        "questions.html",
+        form=form,
+        questions=questions,
+        step=n,
+        dimension=dim,
+        about=dim is None,
+        instrument=inst,
     )
 
 
 def finish(state: dict):
     """Score, store once, and freeze: a new assessment starts with a new id."""
-    if first_open_step(state) <= len(instrument().dimensions):
+    inst = form_instrument(state)
+    if first_open_step(state) <= last_step(inst):
         return redirect(step_url(first_open_step(state)))
     if wait := too_fast():  # the answers stay in the session: sending again later stores them
         abort(429, retry_after=math.ceil(wait))
     try:
-        submission = Submission.from_form(instrument(), state, g.lang, date.today())
+        submission = Submission.from_form(inst, state, g.lang, date.today())
         stored.insert(get_db(), submission)
     except stored.Busy as exc:  # the answers stay in the session: sending again stores them
         abort(503, retry_after=exc.retry_after)
@@ -211,6 +269,7 @@ def result(submission_id: str):
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
     return render_template(
         "result.html",
+        instrument=instrument_of(submission.instrument_version),
         result=submission.result,
         record=submission,
         since=since_view(submission),
@@ -238,6 +297,7 @@ def app_data() -> dict:
         "strongest": gettext("Strongest: %(name)s"),
         "start_here": gettext("Start here: %(name)s"),
         "out_of": gettext("%(score)s out of 100"),
+        "does_not_apply": gettext("Does not apply"),
         "required": gettext("Please choose an answer."),
         "scored_on": gettext("Scored with questionnaire version %(version)s on %(date)s."),
         "saved": gettext("Your result is saved on this phone."),
@@ -299,6 +359,10 @@ def app_data() -> dict:
             for d in inst.dimensions
         },
         "strings": strings,
+        # A questionnaire begun on another version moves over keeping these answers.
+        "carry_over": {
+            v: list(carry_over(instrument_for(v), inst)) for v in VERSIONS if v != inst.version
+        },
     }
 
 
@@ -330,7 +394,30 @@ def app_page():
 
 @bp.get("/<lang>/method")
 def method():
-    return render_template("method.html")
+    """The method, written from the instrument itself (weights, conditions, "does not apply",
+    rounding with an example computed step by step, the "Start here" order)."""
+    inst = instrument()
+    every = {q.key: q for q in (*inst.context, *inst.questions, *inst.unscored)}
+    conditions = {
+        q.key: [
+            {
+                "question": gettext(every[c.key].text),
+                "negate": c.negate,
+                "options": [gettext(every[c.key].option(o).label) for o in c.options],  # type: ignore[union-attr]
+            }
+            for c in q.when
+        ]
+        for q in inst.questions
+        if q.when
+    }
+    return render_template(
+        "method.html",
+        example=worked_example(inst),
+        conditions=conditions,
+        start_order=[inst.dimension(k) for k in inst.start_rank],
+        same_weights=len({d.weight for d in inst.dimensions}) == 1,
+        same_question_weights=len({q.weight for q in inst.questions}) == 1,
+    )
 
 
 @bp.app_context_processor

@@ -30,7 +30,7 @@ from flask_babel import format_decimal, gettext
 from markupsafe import Markup
 
 from lmcself.core.catalog import Catalog, CrossBorderLink, Note, Obligation, Risk, Tool
-from lmcself.core.instrument import HORIZONS, Instrument
+from lmcself.core.instrument import HORIZONS, VERSIONS, Instrument, instrument_for
 from lmcself.core.plan import (
     CROSS_BORDER_ANSWERS,
     FOCUS_PARTS,
@@ -104,10 +104,19 @@ def qr_svg(url: str) -> str:
     return qr.svg_inline(scale=4, border=2, dark="#000", omitsize=True)
 
 
+def instrument_of(version: str) -> Instrument:
+    """The instrument a stored result was scored with: the server's own, or another version it
+    knows, so a 1.0 result keeps its 1.0 plan after the server moves to 2.0."""
+    own = current_app.extensions["instrument"]
+    if version == own.version or version not in VERSIONS:
+        return own
+    return instrument_for(version)
+
+
 def render_plan(
     submission: Submission, form: PlanForm | None, pdf: bool = False, business_name: str = ""
 ) -> str:
-    instrument = current_app.extensions["instrument"]
+    instrument = instrument_of(submission.instrument_version)
     plan = build_plan(
         instrument,
         current_app.extensions["catalog"],
@@ -192,7 +201,7 @@ def link_view(x: CrossBorderLink) -> View:
 def part_view(part: Part, number: int, country: str) -> View:
     instrument = current_app.extensions["instrument"]
     titles = horizon_titles()
-    level = next(lv for lv in instrument.levels if lv.key == part.score.level)
+    level = next((lv for lv in instrument.levels if lv.key == part.score.level), None)
     horizons = [
         {
             "title": titles[h],
@@ -212,8 +221,12 @@ def part_view(part: Part, number: int, country: str) -> View:
         "anchor": f"part-{part.dimension.key}",
         "number": format_decimal(number),
         "name": gettext(part.dimension.name),
-        "score": gettext("%(score)s out of 100", score=format_decimal(part.score.score)),
-        "level": gettext(level.name),
+        "score": (
+            gettext("%(score)s out of 100", score=format_decimal(part.score.score))
+            if part.score.score is not None
+            else gettext("Does not apply")
+        ),
+        "level": gettext(level.name) if level else "",
         "done": not horizons,
         "horizons": horizons,
         "more_title": gettext("More for this part in %(country)s", country=country),
@@ -259,10 +272,13 @@ def plan_view(plan: Plan, submission: Submission, again: str) -> View:
     }
 
 
-def instrument_for(version: str) -> Instrument | None:
-    """The instrument of a questionnaire version this server knows, else None."""
-    instrument: Instrument = current_app.extensions["instrument"]
-    return instrument if instrument.version == version else None
+def known_instrument(version: str) -> Instrument | None:
+    """The instrument of a questionnaire version this server knows (its own or a shipped one),
+    else None."""
+    own: Instrument = current_app.extensions["instrument"]
+    if version == own.version:
+        return own
+    return instrument_for(version) if version in VERSIONS else None
 
 
 def since_strings() -> dict[str, str]:
@@ -332,8 +348,11 @@ def since_view(submission: Submission, plan: Plan | None = None) -> View | None:
     texts; None for a first check (or when the previous check or this check's questionnaire is
     not known here)."""
     previous = submissions.previous_of(get_db(), submission)
-    now = instrument_for(submission.instrument_version)
-    if previous is None or now is None:
+    if previous is None:
+        return None
+    now = known_instrument(submission.instrument_version)
+    before = known_instrument(previous.instrument_version)
+    if now is None or before is None:
         return None
     if plan is None:
         plan = build_plan(
@@ -344,7 +363,7 @@ def since_view(submission: Submission, plan: Plan | None = None) -> View | None:
             submission.answers,
         )
     found = progress(
-        instrument_for(previous.instrument_version),
+        before,
         previous.answers,
         previous.result,
         now,
@@ -387,23 +406,20 @@ def busy_response(response: Response, retry_after: int) -> Response:
     return response
 
 
-def plan_data() -> dict:
-    """Everything app.js needs to build and show the plan offline, in the page's language: the
-    rules' data (plan.js applies them as plan.py does) and every text, translated and formatted
-    here exactly as the plan page prints them."""
-    instrument = current_app.extensions["instrument"]
-    catalog = current_app.extensions["catalog"]
+def plan_rules(instrument: Instrument) -> dict:
+    """One version's rules for plan.js: parts, questions with conditions and actions, actions,
+    gaps, and the "Start here" order."""
     return {
-        "focus": FOCUS_PARTS,
-        "next_steps": NEXT_STEPS,
-        "notes_per_part": NOTES_PER_PART,
-        "cross_border_answers": list(CROSS_BORDER_ANSWERS),
-        "horizons": list(HORIZONS),
+        "start_order": list(instrument.start_rank),
         "dimensions": [
             {
                 "key": d.key,
                 "questions": [
-                    {"key": q.key, "actions": {o.key: list(o.actions) for o in q.options}}
+                    {
+                        "key": q.key,
+                        "when": [c.as_json() for c in q.when],
+                        "actions": {o.key: list(o.actions) for o in q.options},
+                    }
                     for q in d.questions
                 ],
             }
@@ -430,6 +446,26 @@ def plan_data() -> dict:
             }
             for gap in instrument.gaps
         ],
+    }
+
+
+def plan_data() -> dict:
+    """Everything app.js needs to build and show the plan offline, in the page's language: the
+    rules' data (plan.js applies them as plan.py does) and every text, translated and formatted
+    here exactly as the plan page prints them."""
+    instrument = current_app.extensions["instrument"]
+    catalog = current_app.extensions["catalog"]
+    return {
+        "focus": FOCUS_PARTS,
+        "next_steps": NEXT_STEPS,
+        "notes_per_part": NOTES_PER_PART,
+        "cross_border_answers": list(CROSS_BORDER_ANSWERS),
+        "horizons": list(HORIZONS),
+        "version": instrument.version,
+        **plan_rules(instrument),
+        # The rules of the other versions this server knows: a result kept on the phone gets
+        # the plan of the version that scored it, offline too (plan.js picks by version).
+        "versions": {v: plan_rules(instrument_for(v)) for v in VERSIONS if v != instrument.version},
         "tools": [
             {
                 "key": t.key,
@@ -473,6 +509,7 @@ def plan_data() -> dict:
         # The texts with a value in them; every other text is in the template's markup.
         "strings": {
             "out_of": gettext("%(score)s out of 100"),
+            "does_not_apply": gettext("Does not apply"),
             "horizons": {str(h): t for h, t in horizon_titles().items()},
             "more_tools": gettext("More for this part in %(country)s"),
             "duties_title": gettext("Rules for sellers in %(country)s"),

@@ -3,7 +3,7 @@
    templates/_plan.html; the page's <template> (the same partials) is filled with them. */
 import * as store from "./store.js";
 import { fillText, formatDate, formatNumber, render } from "./fill.js";
-import { buildPlan, reentryCode } from "../plan.js";
+import { buildPlan, reentryCode, rulesFor } from "../plan.js";
 import { sinceView } from "./since-view.js";
 
 function byKey(list, key) {
@@ -15,6 +15,7 @@ function byKey(list, key) {
 export function planView(pd, data, record, again) {
   var context = record.payload.context, answers = record.payload.answers, result = record.result;
   var plan = buildPlan(pd, result, context, answers), country = pd.countries[context.country];
+  var rules = rulesFor(pd, result); /* the actions and gaps of the result's own version */
   function tools(keys) { return keys.map(function (k) { return byKey(pd.tools, k).view; }); }
   var parts = plan.parts.map(function (part, i) {
     var score = byKey(result.dimensions, part.key);
@@ -22,7 +23,7 @@ export function planView(pd, data, record, again) {
       return {
         title: pd.strings.horizons[String(h)],
         steps: part.steps[String(h)].map(function (step) {
-          var action = pd.actions[step.action];
+          var action = rules.actions[step.action];
           return { title: action.title, detail: action.detail, tools: tools(step.tools) };
         })
       };
@@ -33,8 +34,8 @@ export function planView(pd, data, record, again) {
         anchor: "part-" + part.key,
         number: formatNumber(data.number, i + 1),
         name: pd.dimension_names[part.key],
-        score: fillText(pd.strings.out_of, { score: formatNumber(data.number, score.score) }),
-        level: pd.levels[score.level],
+        score: score.score === null ? pd.strings.does_not_apply : fillText(pd.strings.out_of, { score: formatNumber(data.number, score.score) }),
+        level: score.level === null ? "" : pd.levels[score.level],
         done: !horizons.length,
         horizons: horizons,
         more_title: fillText(pd.strings.more_tools, { country: country }),
@@ -54,7 +55,7 @@ export function planView(pd, data, record, again) {
     date: formatDate(data.date, record.date),
     version: record.payload.instrument_version,
     gaps: plan.gaps.map(function (g) {
-      var gap = byKey(pd.gaps, g.key);
+      var gap = byKey(rules.gaps, g.key);
       return { title: gap.title, detail: gap.detail, tools: tools(g.tools) };
     }),
     duty_warnings: warnings,

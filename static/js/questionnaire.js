@@ -2,19 +2,38 @@
    it is given, the score computed here at the end. */
 import * as store from "./store.js";
 import { fillText } from "./fill.js";
-import { score } from "../scoring.js";
+import { score, shown, applies } from "../scoring.js";
 
 export function questionnaire(root, data, app) {
   var form = document.getElementById("assess");
   var steps = Array.prototype.slice.call(form.querySelectorAll("section[data-step]"));
-  var lastStep = steps.length - 2; /* steps: start, 0 (context), 1..N (parts) */
+  var lastStep = steps.length - 2; /* steps: start, 0 (context), 1..N (parts), unscored if any */
   var state = null;
 
   function sectionOf(step) { return form.querySelector('section[data-step="' + step + '"]'); }
+  /* the context and the answers to the questions shown so far: what conditions are read from */
+  function values() {
+    var out = shown(data.instrument, state.context, state.answers);
+    Object.keys(state.context).forEach(function (k) { out[k] = state.context[k]; });
+    return out;
+  }
+  /* a question with a condition (data-when) is shown, asked and kept only while it holds */
+  function holds(fieldset, known) {
+    var when = fieldset.getAttribute("data-when");
+    return !when || applies({ when: JSON.parse(when) }, known);
+  }
+  function refresh(section) {
+    var known = values();
+    Array.prototype.forEach.call(section.querySelectorAll("fieldset[data-when]"), function (f) {
+      f.hidden = !holds(f, known);
+    });
+  }
   function questionKeys(section) {
-    var seen = {};
-    Array.prototype.forEach.call(section.querySelectorAll("input[type=radio]"), function (i) { seen[i.name] = true; });
-    return Object.keys(seen);
+    var known = values(), keys = [];
+    Array.prototype.forEach.call(section.querySelectorAll("fieldset.question"), function (f) {
+      if (holds(f, known)) keys.push(f.id.slice(2)); /* id="q-<key>" */
+    });
+    return keys;
   }
   function bucketFor(step) { return step === 0 ? state.context : state.answers; }
 
@@ -40,6 +59,7 @@ export function questionnaire(root, data, app) {
         input.checked = bucket[input.name] === input.value;
       });
       state.step = step;
+      refresh(section);
       save();
       var heading = section.querySelector("h1");
       if (heading && document.activeElement !== document.body) heading.focus();
@@ -83,7 +103,7 @@ export function questionnaire(root, data, app) {
   /* previous: the check the owner came back to with its re-entry code ({code, date, context,
      answers, result}): its business details are filled in, and it is kept with the new check. */
   function begin(previous) {
-    state = { id: store.uuid4(), workshop: root.getAttribute("data-workshop") || null, context: {}, answers: {}, step: 0, started: new Date().toISOString() };
+    state = { id: store.uuid4(), version: data.instrument.version, workshop: root.getAttribute("data-workshop") || null, context: {}, answers: {}, step: 0, started: new Date().toISOString() };
     if (previous) {
       Object.keys(previous.context).forEach(function (k) { state.context[k] = previous.context[k]; });
       state.follows = previous.code;
@@ -96,16 +116,17 @@ export function questionnaire(root, data, app) {
 
   /* Score, keep the result, queue it for the server; frozen from here: a new one gets a new id. */
   function finish() {
+    var answers = shown(data.instrument, state.context, state.answers); /* hidden ones dropped */
     var record = {
       payload: {
         id: state.id,
         instrument_version: data.instrument.version,
         locale: root.getAttribute("data-lang"),
         context: state.context,
-        answers: state.answers,
+        answers: answers,
         workshop: state.workshop
       },
-      result: score(data.instrument, state.answers),
+      result: score(data.instrument, answers, state.context),
       date: new Date().toISOString().slice(0, 10),
       sync: "saved" /* until the server confirms */
     };
@@ -128,6 +149,7 @@ export function questionnaire(root, data, app) {
     if (input.type !== "radio" || !state) return;
     var bucket = questionKeys(sectionOf(0)).indexOf(input.name) >= 0 ? state.context : state.answers;
     bucket[input.name] = input.value;
+    refresh(sectionOf(state.step)); /* an answer may open or close a question */
     save(); /* every answer is kept the moment it is given */
   });
 
@@ -137,6 +159,24 @@ export function questionnaire(root, data, app) {
     if (!validate(sectionOf(step), bucketFor(step))) return;
     if (step < lastStep) show(step + 1); else finish();
   });
+
+  /* A questionnaire begun on another version (before versions were kept: 1.0) moves over to
+     this page's version: the answers to questions that are the same in both are kept, the rest
+     asked again; the old answers stay in the state, never sent. */
+  function moveOver(saved) {
+    var from = saved.version || "1.0", to = data.instrument.version;
+    if (from === to) return saved;
+    var same = (data.carry_over || {})[from] || [], moved = { id: saved.id, version: to, workshop: saved.workshop, context: {}, answers: {}, started: saved.started };
+    ["context", "answers"].forEach(function (bucket) {
+      Object.keys(saved[bucket] || {}).forEach(function (k) {
+        if (same.indexOf(k) >= 0) moved[bucket][k] = saved[bucket][k];
+      });
+    });
+    moved.moved_from = { version: from, context: saved.context, answers: saved.answers };
+    state = moved;
+    moved.step = firstOpenStep();
+    return moved;
+  }
 
   function startScreen() {
     show("start");
@@ -156,7 +196,7 @@ export function questionnaire(root, data, app) {
       begin(previous);
     },
     resume: function (saved) {
-      if (saved) state = saved;
+      if (saved) state = moveOver(saved);
       show(typeof state.step === "number" ? Math.min(state.step, lastStep) : firstOpenStep());
     },
     back: function () { show(Math.max(state.step - 1, 0)); },

@@ -17,11 +17,12 @@ export function resultView(data, app) {
     view.querySelector(".level-description").textContent = level.description;
     result.dimensions.forEach(function (d) {
       var row = view.querySelector('li[data-dim="' + d.key + '"]');
-      row.querySelector(".chart-score").textContent = formatNumber(data.number, d.score);
+      var none = d.score === null, text = none ? data.strings.does_not_apply : formatNumber(data.number, d.score);
+      row.querySelector(".chart-score").textContent = text;
       var svg = row.querySelector("svg");
-      svg.setAttribute("class", "chart-bar level-" + d.level);
-      svg.setAttribute("aria-label", fillText(data.strings.out_of, { score: formatNumber(data.number, d.score) }));
-      svg.querySelector(".bar").setAttribute("width", d.score);
+      svg.setAttribute("class", "chart-bar level-" + (none ? "none" : d.level));
+      svg.setAttribute("aria-label", none ? text : fillText(data.strings.out_of, { score: text }));
+      svg.querySelector(".bar").setAttribute("width", none ? 0 : d.score);
     });
     var same = result.strongest === result.weakest;
     view.querySelector(".same").hidden = !same;

@@ -23,7 +23,14 @@ from flask import Flask, g
 
 from lmcself import create_app
 from lmcself.core.catalog import load_catalog
-from lmcself.core.instrument import Instrument, default_instrument
+from lmcself.core.instrument import (
+    VERSIONS,
+    Condition,
+    Instrument,
+    Option,
+    default_instrument,
+    instrument_for,
+)
 from lmcself.core.plan import build_plan, reentry_code
 from lmcself.core.progress import progress
 from lmcself.core.scoring import score
@@ -48,48 +55,99 @@ def reweighted(instrument: Instrument, rng: random.Random) -> Instrument:
     return dataclasses.replace(instrument, dimensions=dims)
 
 
+def conditioned(instrument: Instrument, rng: random.Random) -> Instrument:
+    """A copy with conditions (on context and on earlier answers, plain and negated, chained),
+    a "does not apply" answer on every part's first question and a shuffled "Start here" order,
+    so the phone's rules meet every case, whatever the shipped versions hold."""
+    values = {q.key: q for q in instrument.context}
+    dims = []
+    for d in instrument.dimensions:
+        questions = []
+        for i, q in enumerate(d.questions):
+            if i == 0:
+                na = Option("does_not_apply", "-", 0, False, q.options[0].actions, True)
+                opts = [o for o in q.options if not o.dont_know] + [na]
+                q = dataclasses.replace(
+                    q, options=tuple(opts + [o for o in q.options if o.dont_know])
+                )
+            else:
+                on = rng.choice(list(values.values()))
+                chosen = tuple(o.key for o in rng.sample(on.options, max(1, len(on.options) // 2)))
+                q = dataclasses.replace(q, when=(Condition(on.key, chosen, rng.random() < 0.5),))
+            values[q.key] = q
+            questions.append(q)
+        dims.append(dataclasses.replace(d, questions=tuple(questions)))
+    order = [d.key for d in instrument.dimensions]
+    rng.shuffle(order)
+    return dataclasses.replace(instrument, dimensions=tuple(dims), start_order=tuple(order))
+
+
 def random_case(instrument: Instrument, rng: random.Random) -> tuple[dict, dict]:
     context = {q.key: rng.choice(q.options).key for q in instrument.context}
     context["country"] = rng.choice(COUNTRIES)
     answers = {q.key: rng.choice(q.options).key for q in instrument.questions}
+    answers |= {q.key: rng.choice(q.options).key for q in instrument.unscored}
+    if rng.random() < 0.5:  # as a phone sends them: no answers to the questions not shown
+        answers = instrument.shown(context, answers)
     return context, answers
 
 
 def scoring(rng: random.Random) -> list[dict[str, Any]]:
-    shipped = default_instrument()
+    shipped = [instrument_for(v) for v in VERSIONS]
+    made = [conditioned(shipped[0], rng) for _ in range(3)]
     out = []
-    for instrument in [shipped] + [reweighted(shipped, rng) for _ in range(4)]:
-        sets = [random_case(instrument, rng)[1] for _ in range(1000)]
+    for instrument in [
+        *shipped,
+        *made,
+        *[reweighted(i, rng) for i in shipped + made for _ in range(2)],
+    ]:
+        cases = [random_case(instrument, rng) for _ in range(500)]
         out.append(
             {
                 "instrument": instrument.as_json(),
-                "answers": sets,
+                "contexts": [c for c, _ in cases],
+                "answers": [a for _, a in cases],
                 # Compared as JSON, the form a result travels in between phone and server.
-                "results": [score(instrument, a).as_dict() for a in sets],
+                "results": [score(instrument, a, c).as_dict() for c, a in cases],
+                "shown": [instrument.shown(c, a) for c, a in cases],
             }
         )
     return out
 
 
-def plans(app: Flask, rng: random.Random) -> dict[str, Any]:
-    instrument, catalog = default_instrument(), load_catalog()
-    cases = []
-    for _ in range(1200):
-        context, answers = random_case(instrument, rng)
-        result = score(instrument, answers)
-        plan = build_plan(instrument, catalog, result, context, answers)
-        cases.append(
-            {
-                "result": result.as_dict(),
-                "context": context,
-                "answers": answers,
-                "plan": plan_keys(plan, catalog),
-            }
-        )
-    with app.test_request_context("/en/"):
-        g.lang = "en"
-        pd = plan_data()
-    return {"plan_data": pd, "cases": cases}
+def plans(app: Flask, rng: random.Random) -> list[dict[str, Any]]:
+    """Plans of the shipped versions and of a copy with conditions and "does not apply"."""
+    catalog = load_catalog()
+    shipped = [instrument_for(v) for v in VERSIONS]
+    out = []
+    for instrument in [*shipped, conditioned(shipped[0], rng)]:
+        cases = []
+        # results of the other shipped versions too: a phone keeps them and shows their plans
+        scored_with = [instrument] * 600
+        if instrument in shipped:
+            scored_with += [i for i in shipped if i is not instrument] * 200
+        for version in scored_with:
+            context, answers = random_case(version, rng)
+            result = score(version, answers, context)
+            plan = build_plan(version, catalog, result, context, answers)
+            cases.append(
+                {
+                    "result": result.as_dict(),
+                    "context": context,
+                    "answers": answers,
+                    "plan": plan_keys(plan, catalog),
+                }
+            )
+        kept = app.extensions["instrument"]
+        app.extensions["instrument"] = instrument
+        try:
+            with app.test_request_context("/en/"):
+                g.lang = "en"
+                pd = plan_data()
+        finally:
+            app.extensions["instrument"] = kept
+        out.append({"plan_data": pd, "cases": cases})
+    return out
 
 
 def views(app: Flask, rng: random.Random, per_language: int = 40) -> dict[str, Any]:
@@ -221,6 +279,7 @@ def golden() -> dict[str, Any]:
         )
         ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(1000)]
         return {
+            "versions": list(VERSIONS),
             "scoring": scoring(rng),
             "refused": {"instrument": default_instrument().as_json()},
             "plans": plans(app, rng),

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { score } from "../../static/scoring.js";
+import { score, shown } from "../../static/scoring.js";
 import { buildPlan, reentryCode } from "../../static/plan.js";
 import { planView } from "../../static/js/plan-view.js";
 import { progress } from "../../static/progress.js";
@@ -31,13 +31,28 @@ before(() => {
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test("scoring.js scores thousands of answer sets as Python does, with any weights", () => {
-  let total = 0;
-  for (const { instrument, answers, results } of golden.scoring) {
-    assert.deepEqual(answers.map((a) => score(instrument, a)), results);
+test("scoring.js scores thousands of answer sets as Python does: every version, any weights, conditions, 'does not apply'", () => {
+  let total = 0, hidden = 0, na = 0, none = 0, versions = new Set();
+  for (const { instrument, contexts, answers, results } of golden.scoring) {
+    assert.deepEqual(answers.map((a, i) => score(instrument, a, contexts[i])), results);
+    versions.add(instrument.version);
     total += results.length;
+    for (const [i, a] of answers.entries()) {
+      const given = Object.keys(a).length, kept = Object.keys(shown(instrument, contexts[i], a)).length;
+      if (kept < given || kept < instrument.dimensions.reduce((n, d) => n + d.questions.length, 0)) hidden += 1;
+      if (instrument.dimensions.some((d) => d.questions.some((q) => q.options.some((o) => o.not_applicable && o.key === a[q.key])))) na += 1;
+    }
+    none += results.filter((r) => r.dimensions.some((d) => d.score === null)).length;
   }
-  assert.equal(total, 5000);
+  // Every case met: hidden questions, "does not apply" answers, whole parts that do not apply.
+  assert.ok(total >= 5000 && hidden > 500 && na > 500 && none > 0, JSON.stringify({ total, hidden, na, none }));
+  assert.ok(versions.size >= golden.versions.length);
+});
+
+test("scoring.js keeps and drops the answers Python keeps and drops", () => {
+  for (const { instrument, contexts, answers, shown: kept } of golden.scoring) {
+    assert.deepEqual(answers.map((a, i) => shown(instrument, contexts[i], a)), kept);
+  }
 });
 
 test("scoring.js refuses incomplete or foreign answers", () => {
@@ -46,10 +61,17 @@ test("scoring.js refuses incomplete or foreign answers", () => {
   assert.throws(() => score(instrument, { nonsense: "x" }), /^Error: unknown question nonsense$/);
 });
 
-test("plan.js builds the plan Python builds", () => {
-  const { plan_data: pd, cases } = golden.plans;
-  for (const c of cases) assert.deepEqual(buildPlan(pd, c.result, c.context, c.answers), c.plan);
-  const plans = cases.map((c) => c.plan);
+test("plan.js builds the plan Python builds, for every version and with conditions", () => {
+  const plans = [];
+  for (const { plan_data: pd, cases } of golden.plans) {
+    for (const c of cases) assert.deepEqual(buildPlan(pd, c.result, c.context, c.answers), c.plan);
+    plans.push(...cases.map((c) => c.plan));
+  }
+  // Both versions and a copy with conditions: parts that do not apply come last.
+  assert.ok(golden.plans.length >= golden.versions.length + 1);
+  assert.ok(golden.plans.some(({ cases }) => cases.some((c) => c.result.dimensions.some((d) => d.score === null))));
+  // A result of another version gets its own version's plan from the same plan data.
+  assert.ok(golden.plans.some(({ plan_data: pd, cases }) => cases.some((c) => c.result.version !== pd.version && pd.versions[c.result.version])));
   // Every rule was exercised: gaps, cross-border sections or none, tools on steps.
   assert.ok(plans.some((p) => p.gaps.length));
   assert.ok(plans.some((p) => p.cross_border && p.cross_border.length));
