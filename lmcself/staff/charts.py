@@ -305,7 +305,7 @@ def compare(
         for part, d in zip(parts, instrument.dimensions, strict=True)
     ]
     left = max(width(r[0], lang) for r in rows) + 2 * PAD
-    bar, diff_w = 300.0, 70.0
+    bar, diff_w = 170.0, 56.0
     chart = Chart("compare", title, left + bar + 40 + diff_w + PAD, 0, lang)
     chart.headers = ["", name_a, name_b, difference_name]
     y = _legend(

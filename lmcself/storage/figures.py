@@ -138,9 +138,10 @@ def _grouped(
 # The sums asked for lately, per server process: staff views ask the same few questions again
 # and again (a page, then its charts' downloads; a colleague opening a shared view), and a scan
 # of 100,000 facts takes longer than a page may. Facts are only ever added (a restore replaces
-# the file), so the file, its largest rowid and its count name what they were computed from.
+# the file), so the file and its largest rowid name what they were computed from.
 MEMO_SIZE = 64
 _MEMO: OrderedDict[tuple, dict[tuple[str, ...], Cell]] = OrderedDict()
+_MONTHS: dict[tuple, list[str]] = {}
 
 
 def _version(db: sqlite_utils.Database) -> tuple | None:
@@ -152,8 +153,8 @@ def _version(db: sqlite_utils.Database) -> tuple | None:
         inode = os.stat(path).st_ino
     except OSError:
         return None
-    top, count = db.execute("SELECT max(rowid), count(*) FROM facts").fetchone()
-    return (path, inode, top, count)
+    # Facts are never deleted: the largest rowid grows with every one added.
+    return (path, inode, db.execute("SELECT max(rowid) FROM facts").fetchone()[0])
 
 
 def _scan(
@@ -372,8 +373,8 @@ def _count(
     since: str = "",
     until: str = "",
 ) -> int:
-    where, params = _where(instrument, filters, since, until)
-    return int(db.execute(f"SELECT count(*) FROM facts{where}", params).fetchone()[0])
+    found = _grouped(db, instrument, [], filters, since, until, False)
+    return found[()].n if () in found else 0
 
 
 def gives_away(
@@ -399,7 +400,15 @@ def gives_away(
 
 
 def months(db: sqlite_utils.Database) -> list[str]:
-    return [r[0] for r in db.execute("SELECT DISTINCT month FROM facts ORDER BY month")]
+    version = _version(db)
+    if version is not None and version in _MONTHS:
+        return list(_MONTHS[version])
+    found = [r[0] for r in db.execute("SELECT DISTINCT month FROM facts ORDER BY month")]
+    if version is not None:
+        if len(_MONTHS) >= MEMO_SIZE:
+            _MONTHS.clear()
+        _MONTHS[version] = found
+    return found
 
 
 def workshop_codes(db: sqlite_utils.Database) -> list[str]:
