@@ -195,13 +195,17 @@ def levels(
         chart.shapes.append(Text(PAD, y + ROW - 8, name))
         x = left
         row: list[str | None] = [name]
-        held = group.n - sum(n or 0 for n in group.levels.values())
+        known = sum(n or 0 for n in group.levels.values())
+        # what the hidden levels hold (nothing when none is hidden: a protected count and its
+        # levels' counts are perturbed apart, so they need not add up)
+        held = max(0, group.n - known) if None in group.levels.values() else 0
+        whole = max(1, known + held)
         for key in keys:
             n = group.levels.get(key)
             row.append(_cell(n, labels.number))
             if not n:
                 continue
-            w = bar * n / group.n
+            w = bar * n / whole
             chart.shapes.append(Rect(x, y + 2, w, ROW - 4, LEVEL_FILLS.get(key, MUTED)))
             text = labels.number(n)
             if w >= width(text, lang, SMALL) + 6:
@@ -233,7 +237,12 @@ def trend(
         (labels.all, data.whole, True),
         *((labels.group(one.value), one, False) for one in data.lines),
     ]
-    pw, ph, top = 220.0, 124.0, 22.0
+    pw, top, plot = 220.0, 28.0, 84.0
+    first = labels.period(data.periods[0]) if data.periods else ""
+    last = labels.period(data.periods[-1]) if len(data.periods) > 1 else ""
+    # the first and last period under the axis, on two lines when one does not hold both
+    below = width(first, lang, SMALL) + width(last, lang, SMALL) + 8 > pw - 36
+    ph = top + plot + 18 + (SMALL + 4 if below else 0)
     columns = max(1, min(columns, len(panels)))
     chart = Chart("trend", title, columns * (pw + PAD) + PAD, 0, lang)
     chart.headers = [by_name, *(labels.period(p) for p in data.periods)]
@@ -241,7 +250,7 @@ def trend(
 
     def xy(i: int, value: float, x0: float, y0: float) -> tuple[float, float]:
         x = x0 + 28 + (pw - 36) * (i / (count - 1) if count > 1 else 0.5)
-        return (round(x, 1), round(y0 + top + (ph - top - 18) * (1 - value / 100), 1))
+        return (round(x, 1), round(y0 + top + plot * (1 - value / 100), 1))
 
     def draw(line, x0: float, y0: float, stroke: str, dash: bool) -> None:
         run: list[tuple[float, float]] = []
@@ -269,15 +278,12 @@ def trend(
         if not is_all:
             draw(data.whole, x0, y0, "#8a949c", True)
         draw(line, x0, y0, "#0b5d4b", False)
-        if data.periods:
-            base = y0 + ph - 2
-            first = labels.period(data.periods[0])
+        base = y0 + top + plot + 16
+        if first:
             chart.shapes.append(Text(x0 + 28, base, first, SMALL, MUTED))
-            if count > 1:
-                last = labels.period(data.periods[-1])
-                room = pw - 36 - width(first, lang, SMALL) - 8
-                below = 0.0 if width(last, lang, SMALL) <= room else SMALL + 3
-                chart.shapes.append(Text(x0 + pw - 8, base + below, last, SMALL, MUTED, "end"))
+        if last:
+            shift = SMALL + 4 if below else 0.0
+            chart.shapes.append(Text(x0 + pw - 8, base + shift, last, SMALL, MUTED, "end"))
         chart.rows.append(
             [name, *(_cell(line.overall.get(p), labels.number) for p in data.periods)]
         )
@@ -449,4 +455,13 @@ def svg(chart: Chart, standalone: bool = False, zoom: float = 1.3) -> str:
 
 def csv_rows(chart: Chart) -> list[list[str]]:
     """The chart's figures as CSV rows: a hidden figure is "x", never a number."""
-    return [chart.headers, *([HIDDEN if v is None else v for v in row] for row in chart.rows)]
+    return [
+        [cell.replace(WORD_JOINER, "") for cell in row]
+        for row in [
+            chart.headers,
+            *([HIDDEN if v is None else v for v in row] for row in chart.rows),
+        ]
+    ]
+
+
+WORD_JOINER = "\u2060"  # the page keeps Burmese syllables whole with it; a spreadsheet needs none
