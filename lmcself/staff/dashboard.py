@@ -6,10 +6,13 @@ a small group away by difference shows nothing either way (figures.gives_away).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import babel.numbers
 from flask import current_app, g
-from flask_babel import format_decimal, format_percent, gettext
+from flask_babel import format_percent, get_locale, gettext
 
 from lmcself.core.instrument import Instrument
 from lmcself.core.suppress import DEFAULT_K
@@ -56,6 +59,14 @@ class View:
     a: Group | None = None
     b: Group | None = None
     charts: dict[str, charts.Chart] = field(default_factory=dict)
+    # a number as the reader writes it, once per value (Babel's formatting is slow to repeat)
+    number: Callable[[float], str] = field(default_factory=lambda: _numbers())
+
+
+def _numbers() -> Callable[[float], str]:
+    """Numbers as the page's locale writes them (format_decimal of Flask-Babel), each once."""
+    locale = get_locale()
+    return functools.cache(lambda value: babel.numbers.format_decimal(value, locale=locale))
 
 
 def _plain(value: float) -> str:
@@ -84,10 +95,10 @@ def build(selection: Selection, protect: bool = False, plain: bool = False) -> V
 
     lang = html_lang(g.lang)
     labels = charts.Labels(
-        lambda value: value_label(instrument, s.by, value),
-        _plain if plain else (lambda v: format_decimal(v)),
-        (lambda v: f"{v:.3f}") if plain else (lambda v: format_percent(v)),
-        period_label,
+        functools.cache(lambda value: value_label(instrument, s.by, value)),
+        _plain if plain else view.number,
+        (lambda v: f"{v:.3f}") if plain else functools.cache(lambda v: format_percent(v)),
+        functools.cache(period_label),
         gettext("Hidden: too few businesses"),
         gettext("All"),
     )

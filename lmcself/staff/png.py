@@ -65,7 +65,8 @@ def _charset(family: str) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
-def _runs(text: str, lang: str) -> list[tuple[str, str]]:
+@cache
+def _runs(text: str, lang: str) -> tuple[tuple[str, str], ...]:
     """The text in runs of (family, part): each run in the first face that has its letters;
     marks stay with the letter before them."""
     order = [f for f in (FAMILIES.get(lang), BASE, CJK) if f]
@@ -79,7 +80,7 @@ def _runs(text: str, lang: str) -> list[tuple[str, str]]:
             runs[-1] = (runs[-1][0], runs[-1][1] + char)
         else:
             runs.append((family, char))
-    return runs
+    return tuple(runs)
 
 
 def _is_mark(char: str) -> bool:
@@ -88,6 +89,7 @@ def _is_mark(char: str) -> bool:
     return unicodedata.category(char) in ("Mn", "Mc")
 
 
+@cache
 def measure(text: str, lang: str, size: float, bold: bool = False) -> float:
     """The width of a text in units of a chart (as it is drawn, about as a browser draws it)."""
     return sum(
@@ -119,18 +121,16 @@ def png(chart: Chart) -> bytes:
                 continue
             draw.rectangle(box, fill=_colour(HIDDEN_FILL if shape.hatch else shape.fill))
             if shape.hatch:
-                hatch = Image.new("RGBA", image.size, (0, 0, 0, 0))
-                lines = ImageDraw.Draw(hatch)
-                x0, y0, x1, y1 = box
-                step = 6 * s
-                start = x0 - (y1 - y0)
-                while start < x1:
-                    lines.line((start, y1, start + (y1 - y0), y0), fill=_colour(MUTED), width=s)
-                    start += step
-                mask = Image.new("L", image.size, 0)
-                ImageDraw.Draw(mask).rectangle(box, fill=255)
-                image.paste(hatch, (0, 0), Image.composite(hatch, hatch, mask).split()[3])
-                draw = ImageDraw.Draw(image)
+                # diagonal lines drawn on a tile of the rectangle's size, then pasted on it
+                x0, y0, x1, y1 = (int(v) for v in box)
+                tile = Image.new("RGB", (max(1, x1 - x0), max(1, y1 - y0)), _colour(HIDDEN_FILL))
+                lines = ImageDraw.Draw(tile)
+                height = tile.height
+                start = -height
+                while start < tile.width:
+                    lines.line((start, height, start + height, 0), fill=_colour(MUTED), width=s)
+                    start += 6 * s
+                image.paste(tile, (x0, y0))
         elif isinstance(shape, Text):
             total = measure(shape.text, chart.lang, shape.size, shape.bold)
             x = shape.x - (
