@@ -29,6 +29,7 @@ bench: system-deps $(VENV)/.installed translations-compiled bench/node_modules/.
 	$(BIN)/python bench/bundle.py
 	$(BIN)/python bench/import_concurrency.py
 	$(BIN)/python bench/privacy.py
+	$(BIN)/python bench/staff.py
 
 # Lighthouse for the bench only, pinned by bench/package-lock.json (12.x runs on Debian's Node 20).
 bench/node_modules/.installed: bench/package.json bench/package-lock.json

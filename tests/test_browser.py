@@ -355,5 +355,5 @@ def test_the_staff_pages(live_server, phone, code, staff_on_live_server):
     ]:
         page.goto(f"{live_server.url}/{code}/staff/{path}")
         if chart:
-            page.wait_for_selector(".chart")
+            page.wait_for_selector(".chart, .chart-svg")
         check_page(page, code, name)

@@ -102,7 +102,7 @@ def test_a_trainer_creates_a_workshop_with_a_join_link_and_qr_code(client, train
 
 
 def numbers(html: str) -> list[str]:
-    main = html.split('<main id="main">')[1]
+    main = re.split(r'<main id="main"[^>]*>', html)[1]
     return re.findall(r"<strong>(\d+(?:\.\d)?)</strong>", main)
 
 

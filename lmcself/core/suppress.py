@@ -35,3 +35,35 @@ def total_or_none(counts: Mapping[Key, int], k: int = DEFAULT_K) -> int | None:
     """A total is shown only when it is backed by at least k submissions."""
     total = sum(counts.values())
     return total if total >= k else None
+
+
+def suppressed_table(
+    counts: Mapping[tuple[Key, Key], int], k: int = DEFAULT_K, hide: frozenset = frozenset()
+) -> dict[tuple[Key, Key], int | None]:
+    """A two-way table (rows by columns: a group by month) under the same rule in both ways:
+    every cell under k hidden, and more hidden until, in each row and in each column, the hidden
+    cells add up to nothing or to at least k (so neither a row's total, shown elsewhere, nor a
+    column's gives a hidden cell away). `hide`: cells hidden from the start (a row whose whole
+    group is not shown)."""
+    hidden = {cell for cell, n in counts.items() if 0 < n < k} | (set(hide) & set(counts))
+    changed = True
+    while changed:
+        changed = False
+        for axis in (0, 1):
+            lines: dict = {}
+            for cell in counts:
+                lines.setdefault(cell[axis], []).append(cell)
+            for line in lines.values():
+                held = sum(counts[cell] for cell in line if cell in hidden)
+                if 0 < held < k:
+                    rest = sorted(
+                        (counts[cell], str(cell), cell)
+                        for cell in line
+                        if cell not in hidden and counts[cell]
+                    )
+                    while 0 < held < k and rest:
+                        n, _, cell = rest.pop(0)
+                        hidden.add(cell)
+                        held += n
+                        changed = True
+    return {cell: None if cell in hidden else n for cell, n in counts.items()}

@@ -3,8 +3,9 @@ to project. Every page but the sign-in needs a signed-in user (tests walk the UR
 
 from __future__ import annotations
 
+import csv
 import functools
-import re
+import io
 from datetime import date
 from urllib.parse import urlparse
 
@@ -36,15 +37,26 @@ from lmcself.staff.accounts import (
     staff_required,
     start_session,
 )
+from lmcself.staff.charts import csv_rows, heat_step
+from lmcself.staff.charts import svg as chart_svg
+from lmcself.staff.dashboard import CHARTS, group_names, value_label
+from lmcself.staff.dashboard import build as build_dashboard
 from lmcself.staff.export import FORMATS, KINDS, build_export
+from lmcself.staff.filters import choices as filter_choices
+from lmcself.staff.filters import (
+    period_label,
+    period_value,
+    read_by,
+    read_report,
+    read_selection,
+    report_periods,
+)
+from lmcself.staff.png import png as chart_png
 from lmcself.staff.report import Period, situation_report
 from lmcself.storage.db import get_db
 from lmcself.storage.figures import (
-    FILTERS,
     GROUPS,
     PUBLIC_MIN_GROUP,
-    dashboard,
-    gives_away,
     months,
     workshop_codes,
 )
@@ -56,7 +68,7 @@ from lmcself.storage.workshops import created_by, definitions, is_known, listing
 from lmcself.web.forms import LoginForm, WorkshopForm
 from lmcself.web.i18n import register_language_in_url
 from lmcself.web.pdf_jobs import Busy, client_key, jobs
-from lmcself.web.plan_views import format_source_date, qr_svg
+from lmcself.web.plan_views import qr_svg
 from lmcself.web.security import public_base
 
 bp = Blueprint("staff", __name__, url_prefix="/<lang>/staff")
@@ -203,6 +215,7 @@ def room(code: str):
         instrument=instrument,
         gaps=gaps,
         join=join_url(code),
+        qr=qr_svg(join_url(code)),
         refresh=ROOM_REFRESH,
     )
 
@@ -218,93 +231,64 @@ def qr(code: str):
 @bp.get("/dashboard")
 @staff_required
 def dashboard_page():
-    db = get_db()
     instrument = current_app.extensions["instrument"]
-    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
-    asked = request.args.get("by", "")
-    by = asked if asked in GROUPS else "country"
-    choices = {
-        key: instrument.context_question(key).options for key in FILTERS if key != "workshop"
-    }
-    codes = workshop_codes(db)
-    filters: dict[str, str] = {}
-    for key in FILTERS:
-        value = request.args.get(key, "")
-        allowed = codes if key == "workshop" else [o.key for o in choices[key]]
-        if value in allowed:
-            filters[key] = value
-    available = months(db)
-    since = request.args.get("since", "")
-    since = since if since in available else ""
-    until = request.args.get("until", "")
-    until = until if until in available else ""
-    figures = dashboard(db, instrument, by, k, filters, since, until)
-    withheld = gives_away(db, instrument, k, filters, since, until)
+    selection = read_selection(request.args)
+    view = build_dashboard(selection)
     return render_template(
         "staff_dashboard.html",
-        figures=figures,
-        withheld=withheld,
-        by=by,
-        k=k,
-        filters=filters,
-        choices=choices,
-        codes=codes,
-        months=available,
-        since=since,
-        until=until,
+        view=view,
+        figures=view.figures,
+        withheld=view.withheld,
+        selection=selection,
+        by=selection.by,
+        k=view.k,
+        filters=selection.filters,
+        choices=filter_choices(instrument),
+        codes=workshop_codes(get_db()),
+        months=[(m, period_label(m)) for m in months(get_db())],
         instrument=instrument,
         group_names=group_names(),
         value_label=functools.partial(value_label, instrument),
+        heat_step=heat_step,
+        chart_svg=chart_svg,
     )
 
 
-def group_names() -> dict[str, str]:
-    return {
-        "country": gettext("Country"),
-        "sector": gettext("Sector"),
-        "size": gettext("Size"),
-        "women_led": gettext("Women-led"),
-        "region": gettext("Region"),
-        "workshop": gettext("Workshop"),
-        "month": gettext("Month"),
-    }
+DOWNLOADS = {"svg": "image/svg+xml", "png": "image/png", "csv": "text/csv; charset=utf-8"}
 
 
-def value_label(instrument, group: str, value: str) -> str:
-    """What a group's value says to a reader: an answer's label, a code, a month."""
-    if group in FILTERS and group != "workshop":
-        option = instrument.context_question(group).option(value)
-        return gettext(option.label) if option else value
-    if group == "workshop" and not value:
-        return gettext("Not through a workshop")
-    if group == "month" and MONTH_RE.match(value):
-        return format_source_date(value)  # in the reader's calendar (Thai: Buddhist era)
-    return value
-
-
-# Years 1970 to 2999: the period before a report's (its comparison) must be a real month too.
-MONTH_RE = re.compile(r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$")
+@bp.get("/dashboard/<chart>.<fmt>")
+@staff_required
+def chart_file(chart: str, fmt: str):
+    """A chart of the dashboard as a file: its figures through the cell key method, as the
+    aggregate export's (what leaves the staff's screen is protected: docs/privacy.md)."""
+    if chart not in CHARTS or fmt not in DOWNLOADS:
+        abort(404)
+    selection = read_selection(request.args)
+    view = build_dashboard(selection, protect=True, plain=fmt == "csv")
+    if view.withheld or chart not in view.charts:
+        abort(404)
+    found = view.charts[chart]
+    if fmt == "svg":
+        data: bytes | str = chart_svg(found, standalone=True)
+    elif fmt == "png":
+        data = chart_png(found)
+    else:
+        out = io.StringIO()
+        csv.writer(out).writerows(csv_rows(found))
+        data = "\ufeff" + out.getvalue()  # a byte-order mark: Excel reads UTF-8
+    current_app.logger.info(
+        "chart %s.%s %s for %s", chart, fmt, selection.args(), signed_in()["name"]
+    )
+    response = current_app.response_class(data, mimetype=DOWNLOADS[fmt])
+    name = f"lmcself-{chart}-{selection.by}-{date.today().isoformat()}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def report_request() -> tuple[Period, str | None, list[str]]:
-    """The period and country asked for, else the last months with submissions; and the
-    problems with what was asked, for the page to say."""
-    instrument = current_app.extensions["instrument"]
-    available = months(get_db())
-    period = Period.default(available[-1] if available else None)
-    problems = []
-    since, until = request.args.get("since", ""), request.args.get("until", "")
-    if since or until:
-        if MONTH_RE.match(since) and MONTH_RE.match(until) and since <= until:
-            period = Period(since, until).snapped()
-        else:
-            problems.append(
-                gettext("Choose a first and a last month, the first not after the last.")
-            )
-    country = request.args.get("country") or None
-    if country not in [o.key for o in instrument.context_question("country").options]:
-        country = None
-    return period, country, problems
+    """The report's period and country asked for in this request (filters.read_report)."""
+    return read_report(request.args)
 
 
 def render_report(
@@ -328,6 +312,8 @@ def render_report(
         group_names=group_names(),
         value_label=functools.partial(value_label, instrument),
         today=date.today().isoformat(),
+        periods=report_periods(months(get_db())),
+        period_value=period_value(period.snapped()),
     )
 
 
@@ -366,8 +352,8 @@ def exports():
 @bp.get("/exports/<kind>.<fmt>")
 @staff_required
 def export_file(kind: str, fmt: str):
-    by = request.args.get("by", "country")
-    if kind not in KINDS or fmt not in FORMATS or by not in GROUPS:
+    by = read_by(request.args)
+    if kind not in KINDS or fmt not in FORMATS or by is None:
         abort(404)
     data, note = build_export(kind, fmt, by)
     current_app.logger.info(

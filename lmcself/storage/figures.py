@@ -9,6 +9,8 @@ All the SQL for facts, figures and releases is in this module.
 from __future__ import annotations
 
 import json
+import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
@@ -27,7 +29,7 @@ from lmcself.core.disclosure import (
     shown,
 )
 from lmcself.core.instrument import CONTEXT_KEYS, Instrument
-from lmcself.core.suppress import suppressed, total_or_none
+from lmcself.core.suppress import suppressed, suppressed_table, total_or_none
 from lmcself.storage.db import GAP_SLOTS
 
 GROUPS = ("country", "sector", "size", "women_led", "region", "workshop", "month")
@@ -98,12 +100,77 @@ def cells(
     record keys' sums only with keys (the exact dashboard needs none: 0 instead)."""
     if by is not None and by not in GROUPS:
         raise ValueError(f"cannot group by {by!r}")
+    found = _grouped(db, instrument, [by] if by else [], filters, since, until, keys)
+    return {group[0] if group else "": cell for group, cell in found.items()}
+
+
+STEPS = {
+    "month": "month",
+    # 2026-Q4: the calendar quarter of a month
+    "quarter": "substr(month, 1, 4) || '-Q' || ((CAST(substr(month, 6, 2) AS INTEGER) + 2) / 3)",
+}
+
+
+def _grouped(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: list[str],
+    filters: dict[str, str] | None,
+    since: str,
+    until: str,
+    keys: bool,
+) -> dict[tuple[str, ...], Cell]:
+    """The exact sums of each group of the SQL expressions `by` (trusted: columns of GROUPS or
+    STEPS' expressions), in one scan; kept for the same question until the facts change."""
     where, params = _where(instrument, filters or {}, since, until)
+    version = _version(db)
+    memo = (version, tuple(by), where, tuple(params), keys, instrument.version)
+    if version is not None and memo in _MEMO:
+        _MEMO.move_to_end(memo)
+        return _MEMO[memo]
+    out = _scan(db, instrument, by, where, params, keys)
+    if version is not None:
+        _MEMO[memo] = out
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return out
+
+
+# The sums asked for lately, per server process: staff views ask the same few questions again
+# and again (a page, then its charts' downloads; a colleague opening a shared view), and a scan
+# of 100,000 facts takes longer than a page may. Facts are only ever added (a restore replaces
+# the file), so the file and its largest rowid name what they were computed from.
+MEMO_SIZE = 64
+_MEMO: OrderedDict[tuple, dict[tuple[str, ...], Cell]] = OrderedDict()
+_MONTHS: dict[tuple, list[str]] = {}
+
+
+def _version(db: sqlite_utils.Database) -> tuple | None:
+    """What the facts are now, for the memo; None for a database in memory (never kept)."""
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    if not path:
+        return None
+    try:
+        inode = os.stat(path).st_ino
+    except OSError:
+        return None
+    # Facts are never deleted: the largest rowid grows with every one added.
+    return (path, inode, db.execute("SELECT max(rowid) FROM facts").fetchone()[0])
+
+
+def _scan(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: list[str],
+    where: str,
+    params: list[str],
+    keys: bool,
+) -> dict[tuple[str, ...], Cell]:
     dims = [d.key for d in instrument.dimensions]
     levels = [lv.key for lv in instrument.levels]
     gaps = [g.key for g in instrument.gaps[:GAP_SLOTS]]
     columns = [
-        by or "''",
+        *by,
         "count(*)",
         "sum(rkey)" if keys else "0",
         "sum(overall)",
@@ -113,27 +180,28 @@ def cells(
         *(f"sum(g{i})" for i in range(len(gaps))),
         *((f"sum(g{i} * rkey)" if keys else "0") for i in range(len(gaps))),
     ]
-    group = f" GROUP BY {by}" if by else ""
-    # One scan, grouped by one column.
+    group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(by)))}" if by else ""
     rows = db.execute(
         f"SELECT {', '.join(columns)} FROM facts{where}{group}", [*levels, *levels, *params]
     ).fetchall()
     out = {}
-    for row in rows:
-        if not row[1]:
+    width = len(by)
+    for full in rows:
+        head, row = tuple(full[:width]), full[width:]
+        if not row[0]:
             continue  # no group at all (an aggregate without GROUP BY over nothing)
-        at = 4 + len(dims)
+        at = 3 + len(dims)
         level_n, level_key = (
             row[at : at + len(levels)],
             row[at + len(levels) : at + 2 * len(levels)],
         )
         at += 2 * len(levels)
         gap_n, gap_key = row[at : at + len(gaps)], row[at + len(gaps) : at + 2 * len(gaps)]
-        out[row[0]] = Cell(
+        out[head] = Cell(
+            row[0],
             row[1],
             row[2],
-            row[3],
-            dict(zip(dims, row[4 : 4 + len(dims)], strict=True)),
+            dict(zip(dims, row[3 : 3 + len(dims)], strict=True)),
             {lv: Tally(n, key) for lv, n, key in zip(levels, level_n, level_key, strict=True)},
             {g: Tally(n, key) for g, n, key in zip(gaps, gap_n, gap_key, strict=True)},
         )
@@ -331,6 +399,84 @@ def pairs_give_away(
     return any(0 < total - n < k for total in wider)
 
 
+@dataclass(frozen=True)
+class Line:
+    value: str  # the group ("" for all submissions of the selection)
+    n: dict[str, int | None]  # period: count, None where hidden
+    overall: dict[str, float | None]  # period: average score, None where hidden
+
+
+@dataclass(frozen=True)
+class Series:
+    step: str  # "month" or "quarter"
+    periods: list[str]  # 2026-11 or 2026-Q4, oldest first
+    whole: Line
+    lines: list[Line]  # one per group shown (none when grouped by month)
+
+
+def series(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: str,
+    k: int,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+    step: str = "month",
+    protect: bool = False,
+) -> Series:
+    """The average score of each group shown (the dashboard's) by month or quarter, and of all.
+    A group by period is a two-way table: suppressed both ways (suppress.suppressed_table), so
+    neither a group's total nor a period's gives a hidden cell away; the groups the dashboard
+    hides are hidden in every period."""
+    if by not in GROUPS or step not in STEPS:
+        raise ValueError(f"cannot group by {by!r} and {step!r}")
+    per = {
+        (group, period): cell
+        for (group, period), cell in _grouped(
+            db, instrument, [by, STEPS[step]], filters, since, until, protect
+        ).items()
+    }
+    totals: dict[str, int] = {}
+    whole: dict[str, Cell] = {}
+    for (group, period), cell in per.items():
+        totals[group] = totals.get(group, 0) + cell.n
+        whole[period] = whole[period] + cell if period in whole else cell
+    periods = sorted(whole)
+    if total_or_none(totals, k) is None:
+        empty = Line("", dict.fromkeys(periods), dict.fromkeys(periods))
+        return Series(step, periods, empty, [])
+
+    def line(value: str, found: dict[str, Cell], shown_n: dict[str, int | None]) -> Line:
+        ns: dict[str, int | None] = {}
+        overall: dict[str, float | None] = {}
+        for period in periods:
+            figures = (
+                shown(found[period], k, protect)
+                if period in found and shown_n.get(period) is not None
+                else None
+            )
+            ns[period] = figures.n if figures else None
+            overall[period] = figures.overall if figures else None
+        return Line(value, ns, overall)
+
+    all_shown = suppressed({p: c.n for p, c in whole.items()}, k)
+    lines = []
+    if by != "month":
+        visible = suppressed(totals, k)
+        table = suppressed_table(
+            {cell: c.n for cell, c in per.items()},
+            k,
+            frozenset(cell for cell in per if visible[cell[0]] is None),
+        )
+        for value in sorted(totals, key=_order(instrument, by)):
+            if visible[value] is None:
+                continue
+            mine = {period: c for (group, period), c in per.items() if group == value}
+            lines.append(line(value, mine, {p: table[(value, p)] for p in mine}))
+    return Series(step, periods, line("", whole, all_shown), lines)
+
+
 def _order(instrument: Instrument, by: str) -> Callable[[str], tuple[int, str]]:
     """Groups of an answer in the questionnaire's order of options (sizes small to large);
     workshops and months by their value."""
@@ -347,8 +493,8 @@ def _count(
     since: str = "",
     until: str = "",
 ) -> int:
-    where, params = _where(instrument, filters, since, until)
-    return int(db.execute(f"SELECT count(*) FROM facts{where}", params).fetchone()[0])
+    found = _grouped(db, instrument, [], filters, since, until, False)
+    return found[()].n if () in found else 0
 
 
 def gives_away(
@@ -374,7 +520,15 @@ def gives_away(
 
 
 def months(db: sqlite_utils.Database) -> list[str]:
-    return [r[0] for r in db.execute("SELECT DISTINCT month FROM facts ORDER BY month")]
+    version = _version(db)
+    if version is not None and version in _MONTHS:
+        return list(_MONTHS[version])
+    found = [r[0] for r in db.execute("SELECT DISTINCT month FROM facts ORDER BY month")]
+    if version is not None:
+        if len(_MONTHS) >= MEMO_SIZE:
+            _MONTHS.clear()
+        _MONTHS[version] = found
+    return found
 
 
 def workshop_codes(db: sqlite_utils.Database) -> list[str]:

@@ -70,13 +70,13 @@ YEAR_OFFSET: dict[str, int] = {"th": 543}
 DATE_PATTERNS: dict[str, dict[str, str]] = {
     "vi": {"day": "d 'tháng' M 'năm' y", "month": "'tháng' M 'năm' y"},
 }
-_SKELETONS = {"day": "yMMMMd", "month": "yMMMM"}
+_SKELETONS = {"day": "yMMMMd", "month": "yMMMM", "quarter": "yQQQQ", "year": "y"}
 _TOKENS = re.compile(r"'[^']*'|G+\s*|y+")
 
 
 def date_pattern(kind: str = "day", locale: str | None = None) -> str:
     """The date pattern (CLDR syntax) the locale's readers use for a day ("day", Babel's long
-    format) or a month ("month"); without an era field where the year is written in another era."""
+    format), a month ("month"), a quarter or a year; without an era field where the year is written in another era."""
     code = locale or str(get_locale())
     if kind in DATE_PATTERNS.get(code, {}):
         return DATE_PATTERNS[code][kind]
