@@ -229,3 +229,30 @@ def test_the_room_view_swaps_its_figures_beside_the_qr_code(app, client, staff_m
     assert re.search(r'<div class="room-qr"><svg', page)
     # reloads only without JavaScript
     assert re.search(r"<noscript><meta http-equiv=\"refresh\"", page)
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_labels_and_figures_are_joined_as_the_language_writes_them(
+    app, client, staff_member, lang
+):
+    """'Submissions: 240', 'Download: SVG': the catalog's pattern, so Chinese gets '：' and
+    Khmer '៖' on the dashboard, the report and the room view, never a template's ': '."""
+    signed_in_staff(app, client, staff_member)
+    with app.test_request_context(f"/{lang}/"):
+        from flask import g
+
+        from lmcself.web.i18n import labelled
+
+        g.lang = lang
+        joined = str(labelled("A", "B"))
+    between = joined[1:-1]
+    for path in ("dashboard", "report"):
+        page = client.get(f"/{lang}/staff/{path}").text
+        labels = re.findall(r'<p class="(?:participants|downloads)">(.*?)</p>', page, re.S)
+        assert labels, path
+        for line in labels:
+            assert between in line, (path, line[:120])
+        if between != ": ":
+            assert all(": <" not in line for line in labels), (path, labels[0][:120])
+    if lang in ("zh", "km"):
+        assert between != ": "

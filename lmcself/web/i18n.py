@@ -9,7 +9,16 @@ from datetime import date
 from babel import Locale
 from babel.dates import get_date_format
 from flask import Blueprint, Flask, abort, current_app, g, request
-from flask_babel import Babel, Domain, format_date, format_decimal, format_percent, get_locale
+from flask_babel import (
+    Babel,
+    Domain,
+    format_date,
+    format_decimal,
+    format_percent,
+    get_locale,
+    gettext,
+)
+from markupsafe import Markup, escape
 
 from lmcself.core.linebreak import keep_syllables
 from lmcself.core.locales import DEFAULT_LOCALE, LOCALES
@@ -125,6 +134,12 @@ class Catalogs(Domain):
         return translations
 
 
+def labelled(label: object, value: object) -> Markup:
+    """A label and its value (or a name and what it is) joined as the page's language writes it:
+    the catalog's one pattern, so Chinese gets '：' and Khmer '៖', never a hard-coded ': '."""
+    return Markup(escape(gettext("%(name)s: %(what)s"))) % {"name": label, "what": value}
+
+
 def init_app(app: Flask) -> None:
     babel = Babel(
         app, locale_selector=select_locale, default_translation_directories="translations"
@@ -137,6 +152,7 @@ def init_app(app: Flask) -> None:
         names_file=names_file,
         language_name=language_name,
         html_lang=html_lang,
+        labelled=labelled,
     )
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["percent"] = format_percent
