@@ -232,9 +232,7 @@ def test_the_room_view_swaps_its_figures_beside_the_qr_code(app, client, staff_m
 
 
 @pytest.mark.parametrize("lang", list(LOCALES))
-def test_labels_and_figures_are_joined_as_the_language_writes_them(
-    app, client, staff_member, lang
-):
+def test_labels_and_figures_are_joined_as_the_language_writes_them(app, client, staff_member, lang):
     """'Submissions: 240', 'Download: SVG': the catalog's pattern, so Chinese gets '：' and
     Khmer '៖' on the dashboard, the report and the room view, never a template's ': '."""
     signed_in_staff(app, client, staff_member)
