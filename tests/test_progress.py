@@ -8,6 +8,7 @@ import dataclasses
 import html
 import re
 import subprocess
+import unicodedata
 import uuid
 from datetime import date, timedelta
 from functools import cache
@@ -342,7 +343,13 @@ def test_the_pdf_shows_progress_in_every_language(app, client, instrument, lang,
         with app.test_request_context(f"/{lang}/"):
             g.lang = lang
             heading = gettext("Since your last check")
-        assert re.sub(r"\s+", "", heading) in re.sub(r"\s+", "", text)
+        assert letters(heading) in letters(text)
+
+
+def letters(text: str) -> str:
+    """The text's letters without spaces or marks: poppler gives Thai and Lao marks back out of
+    order (รบั for รับ), so the heading is compared on its base letters, in order."""
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Mn")
 
 
 NEW_TEXTS = (

@@ -101,10 +101,10 @@ function same(a, b, what) {{
   if (!isDeepStrictEqual(a, b)) throw new Error(what + ": " + JSON.stringify([a, b]).slice(0, 300));
   n++;
 }}
-for (const {{ instrument, answers, results }} of golden.scoring)
-  same(answers.map((a) => score(instrument, a)), results, "score");
-const {{ plan_data, cases }} = golden.plans;
-for (const c of cases) same(buildPlan(plan_data, c.result, c.context, c.answers), c.plan, "plan");
+for (const {{ instrument, contexts, answers, results }} of golden.scoring)
+  same(answers.map((a, i) => score(instrument, a, contexts[i])), results, "score");
+for (const {{ plan_data, cases }} of golden.plans)
+  for (const c of cases) same(buildPlan(plan_data, c.result, c.context, c.answers), c.plan, "plan");
 same(golden.reentry.ids.map(reentryCode), golden.reentry.codes, "reentry");
 for (const [lang, v] of Object.entries(golden.views)) {{
   for (const c of v.cases) same(planView(v.plan_data, v.data, c.record, v.again), c.view, lang);
