@@ -56,3 +56,15 @@ def submission(instrument, submission_id, locale, context, answers, workshop=Non
         "created_on": (day or date.today()).isoformat(),
     }
     return Submission.from_line(instrument, line, date.max)
+
+
+def owner_answers(instrument, rnd):
+    """The answers of one synthetic owner of a random maturity: each answer near that share of
+    the way up its question's options (the benches' realistic spread of scores and levels)."""
+    maturity = rnd.random()
+    answers = {}
+    for q in instrument.questions:
+        options = sorted(q.options, key=lambda o: o.points)
+        place = round(maturity * (len(options) - 1) + rnd.gauss(0, 0.7))
+        answers[q.key] = options[min(len(options) - 1, max(0, place))].key
+    return answers

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import submission  # bench/common.py also puts the project on sys.path
+from common import owner_answers, submission  # bench/common.py also puts the project on sys.path
 
 from lmcself import create_app
 from lmcself.central.bundle import import_submissions
@@ -43,12 +43,7 @@ def fill(db, instrument) -> None:
 
     def records():
         for i in range(SUBMISSIONS):
-            maturity = rnd.random()
-            answers = {}
-            for q in instrument.questions:
-                options = sorted(q.options, key=lambda o: o.points)
-                place = round(maturity * (len(options) - 1) + rnd.gauss(0, 0.7))
-                answers[q.key] = options[min(len(options) - 1, max(0, place))].key
+            answers = owner_answers(instrument, rnd)
             yield submission(
                 instrument,
                 str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
