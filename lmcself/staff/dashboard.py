@@ -17,9 +17,21 @@ from flask_babel import format_percent, get_locale, gettext
 from lmcself.core.instrument import Instrument
 from lmcself.core.suppress import DEFAULT_K
 from lmcself.staff import charts
-from lmcself.staff.filters import Selection, period_label
+from lmcself.staff.filters import Selection, period_label, version_instrument
 from lmcself.storage.db import get_db
-from lmcself.storage.figures import FILTERS, Dashboard, Group, Series, dashboard, gives_away, series
+from lmcself.storage.figures import (
+    FILTERS,
+    Dashboard,
+    Group,
+    Pooled,
+    Series,
+    dashboard,
+    gives_away,
+    other_versions,
+    pooled,
+    series,
+    with_pooled,
+)
 from lmcself.web.i18n import html_lang
 
 CHARTS = ("heat", "levels", "trend", "compare", "gaps")
@@ -59,6 +71,11 @@ class View:
     a: Group | None = None
     b: Group | None = None
     charts: dict[str, charts.Chart] = field(default_factory=dict)
+    instrument: Instrument = field(default_factory=lambda: current_app.extensions["instrument"])
+    # parts comparable across questionnaire versions, pooled over them (heat table, compare)
+    pooled: Pooled = field(default_factory=lambda: Pooled({}, {}, {}))
+    # checks on the other versions matching the filters, not in these figures (None: under k)
+    others: dict[str, int | None] = field(default_factory=dict)
     # a number as the reader writes it, once per value (Babel's formatting is slow to repeat)
     number: Callable[[float], str] = field(default_factory=lambda: _numbers())
 
@@ -73,19 +90,29 @@ def _plain(value: float) -> str:
     return f"{value:g}"
 
 
+def version_note(view: View) -> dict[str, str]:
+    """Part name: the versions it pools, as the page writes them (1.0 + 2.0)."""
+    return {key: " + ".join(sorted(versions)) for key, versions in view.pooled.parts.items()}
+
+
 def build(selection: Selection, protect: bool = False, plain: bool = False) -> View:
     """The figures and charts of a selection; `plain` numbers (a CSV) or the reader's."""
     db = get_db()
-    instrument = current_app.extensions["instrument"]
-    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
     s = selection
+    instrument = version_instrument(s.version)
+    k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
+    others = other_versions(db, instrument, k, s.filters, s.since, s.until, protect)
     withheld = gives_away(db, instrument, k, s.filters, s.since, s.until)
     if withheld:
-        return View(s, k, Dashboard(None, None, {}, {}, [], 0, {}, {}), True)
+        empty = Dashboard(None, None, {}, {}, [], 0, {}, {})
+        return View(s, k, empty, True, instrument=instrument, others=others)
     figures = dashboard(db, instrument, s.by, k, s.filters, s.since, s.until, protect)
-    view = View(s, k, figures, False)
+    view = View(s, k, figures, False, instrument=instrument, others=others)
     if figures.total is None:
         return view
+    if others:  # checks on another version match: pool what the method makes comparable
+        view.pooled = pooled(db, instrument, s.by, k, s.filters, s.since, s.until, protect)
+        figures = view.figures = with_pooled(figures, view.pooled)
     view.series = series(db, instrument, s.by, k, s.filters, s.since, s.until, s.step, protect)
     shown = {g.value: g for g in figures.groups}
     groups = list(shown)
@@ -103,7 +130,14 @@ def build(selection: Selection, protect: bool = False, plain: bool = False) -> V
         gettext("All"),
     )
     by_name = group_names()[s.by]
-    parts = [gettext(d.name) for d in instrument.dimensions]
+    pools = version_note(view)
+    # a part's name says the versions it counts where it pools them (and in a CSV, always)
+    parts = [
+        f"{gettext(d.name)} ({pools.get(d.key, instrument.version)})"
+        if d.key in pools or plain
+        else gettext(d.name)
+        for d in instrument.dimensions
+    ]
     level_names = {lv.key: gettext(lv.name) for lv in instrument.levels}
     view.charts["heat"] = charts.heat(
         figures, instrument, parts, by_name, labels, gettext("Average per part"), lang

@@ -199,7 +199,12 @@ def aggregate_rows(
         raise ValueError(f"cannot group by {by!r}; one of {', '.join(GROUPS)}")
     out = []
     for group in dashboard(db, instrument, by, k, protect=True).groups:
-        row: dict = {by: group.value, "submissions": group.n, "overall_mean": group.overall}
+        row: dict = {
+            by: group.value,
+            "instrument_version": instrument.version,  # the figures count this version only
+            "submissions": group.n,
+            "overall_mean": group.overall,
+        }
         row.update({f"score_{key}_mean": v for key, v in group.dimensions.items()})
         row.update({f"level_{key}": v for key, v in group.levels.items()})
         out.append(row)

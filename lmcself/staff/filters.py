@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from lmcself.core.instrument import Instrument
+from lmcself.core.instrument import VERSIONS, Instrument, instrument_for
 from lmcself.staff.report import Period, month_index, month_name
 from lmcself.storage.db import get_db
 from lmcself.storage.figures import FILTERS, GROUPS, STEPS, months, workshop_codes
@@ -59,6 +59,7 @@ class Selection:
     step: str = "month"
     a: str = ""
     b: str = ""
+    version: str = ""  # the questionnaire version counted ("": the server's current one)
 
     def args(self, **change: str) -> dict[str, str]:
         """The URL's query for this view (empty values left out), with changes."""
@@ -70,6 +71,7 @@ class Selection:
             "step": self.step,
             "a": self.a,
             "b": self.b,
+            "version": self.version,
             **change,
         }
         return {key: value for key, value in values.items() if value}
@@ -80,8 +82,24 @@ def choices(instrument: Instrument) -> dict[str, tuple]:
     return {key: instrument.context_question(key).options for key in FILTERS if key != "workshop"}
 
 
+def current_instrument() -> Instrument:
+    return current_app.extensions["instrument"]
+
+
+def read_version(args: MultiDict) -> str:
+    """The questionnaire version asked for: "" for the server's current one (or an unknown)."""
+    asked = args.get("version", "")
+    return asked if asked in VERSIONS and asked != current_instrument().version else ""
+
+
+def version_instrument(version: str) -> Instrument:
+    """The instrument a selection counts: the server's own, or that of the version asked for."""
+    return instrument_for(version) if version else current_instrument()
+
+
 def read_selection(args: MultiDict) -> Selection:
-    instrument = current_app.extensions["instrument"]
+    version = read_version(args)
+    instrument = version_instrument(version)
     db = get_db()
     asked = args.get("by", "")
     by = asked if asked in GROUPS else "country"
@@ -110,7 +128,7 @@ def read_selection(args: MultiDict) -> Selection:
     step = step if step in STEPS else "month"
     # a and b are checked against the groups shown (the dashboard drops one it does not show)
     a, b = args.get("a", "")[:40], args.get("b", "")[:40]
-    return Selection(by, filters, since, until, step, a, b)
+    return Selection(by, filters, since, until, step, a, b, version)
 
 
 def read_by(args: MultiDict, default: str = "country") -> str | None:

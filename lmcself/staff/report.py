@@ -20,7 +20,11 @@ from lmcself.storage.figures import (
     change_dashboard,
     dashboard,
     gives_away,
+    other_versions,
     pairs_give_away,
+    pooled,
+    pooled_parts,
+    with_pooled,
 )
 
 SECTIONS = ("country", "sector", "size", "women_led")
@@ -106,6 +110,11 @@ class Report:
     # by each of SECTIONS: pairs of checks, averages of the later minus the earlier scores.
     reassessed: dict[str, Dashboard] | None = None
     reassessed_withheld: bool = False  # as withheld, for the pairs
+    # Parts comparable across questionnaire versions, pooled in `stand` over the versions named
+    # (part: "1.0 + 2.0"); the other parts, the overall and the levels count this version only.
+    pools: dict[str, str] | None = None
+    # checks of the period on other versions, not in these figures (None: too few to say)
+    others: dict[str, int | None] | None = None
 
     @property
     def whole(self) -> Dashboard:
@@ -143,13 +152,24 @@ def situation_report(
     cell key method) unless protect is False (tests of the suppression)."""
     period = period.snapped()
     filters = {"country": country} if country else {}
-    stand = {
+    # checks of the period on other versions: where there are any, pool what is comparable
+    others = other_versions(db, instrument, k, filters, period.since, period.until, protect)
+    own = {
         by: dashboard(db, instrument, by, k, filters, period.since, period.until, protect)
         for by in SECTIONS
     }
+    stand = {
+        by: with_pooled(
+            figures,
+            pooled(db, instrument, by, k, filters, period.since, period.until, protect),
+        )
+        if figures.total is not None and others
+        else figures
+        for by, figures in own.items()
+    }
     earlier = period.before()
     before = dashboard(db, instrument, "country", k, filters, earlier.since, earlier.until, protect)
-    whole = stand["country"]
+    whole = own["country"]  # the change from the period before: this version's own figures
     gaps = _top(whole.gaps, whole.total) if whole.total is not None else []
     gap_table = whole.gap_table
     country_gaps = {
@@ -183,4 +203,8 @@ def situation_report(
         withheld,
         reassessed,
         pairs_give_away(db, instrument, k, filters, period.since, period.until),
+        {key: " + ".join(sorted(v)) for key, v in pooled_parts(instrument).items()}
+        if others
+        else {},
+        others,
     )

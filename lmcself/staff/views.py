@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import gettext
 
 from lmcself.core.disclosure import COUNT_MAX, mean_bound
+from lmcself.core.instrument import VERSIONS
 from lmcself.core.suppress import DEFAULT_K
 from lmcself.staff.accounts import (
     DEVICE_COOKIE,
@@ -39,7 +40,7 @@ from lmcself.staff.accounts import (
 )
 from lmcself.staff.charts import csv_rows, heat_step
 from lmcself.staff.charts import svg as chart_svg
-from lmcself.staff.dashboard import CHARTS, group_names, value_label
+from lmcself.staff.dashboard import CHARTS, group_names, value_label, version_note
 from lmcself.staff.dashboard import build as build_dashboard
 from lmcself.staff.export import FORMATS, KINDS, build_export
 from lmcself.staff.filters import choices as filter_choices
@@ -231,9 +232,9 @@ def qr(code: str):
 @bp.get("/dashboard")
 @staff_required
 def dashboard_page():
-    instrument = current_app.extensions["instrument"]
     selection = read_selection(request.args)
     view = build_dashboard(selection)
+    instrument = view.instrument
     return render_template(
         "staff_dashboard.html",
         view=view,
@@ -251,6 +252,8 @@ def dashboard_page():
         value_label=functools.partial(value_label, instrument),
         heat_step=heat_step,
         chart_svg=chart_svg,
+        versions=VERSIONS,
+        pools=version_note(view),
     )
 
 
@@ -281,7 +284,8 @@ def chart_file(chart: str, fmt: str):
         "chart %s.%s %s for %s", chart, fmt, selection.args(), signed_in()["name"]
     )
     response = current_app.response_class(data, mimetype=DOWNLOADS[fmt])
-    name = f"lmcself-{chart}-{selection.by}-{date.today().isoformat()}.{fmt}"
+    version = view.instrument.version
+    name = f"lmcself-{chart}-{selection.by}-v{version}-{date.today().isoformat()}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -28,7 +28,8 @@ from lmcself.core.disclosure import (
     release_due,
     shown,
 )
-from lmcself.core.instrument import CONTEXT_KEYS, Instrument
+from lmcself.core.instrument import CONTEXT_KEYS, VERSIONS, Instrument, instrument_for
+from lmcself.core.progress import comparable_parts
 from lmcself.core.suppress import suppressed, suppressed_table, total_or_none
 from lmcself.storage.db import GAP_SLOTS
 
@@ -517,6 +518,133 @@ def gives_away(
     if since or until:
         wider.append(_count(db, instrument, filters))
     return any(0 < total - n < k for total in wider)
+
+
+# Both questionnaire versions live side by side: each figure above counts one version (the
+# instrument's). Only the parts the method makes comparable (an instrument's `comparable_with`)
+# are pooled across versions, as new figures under the same rules: a pooled cell is shown only
+# where each version's share of it is either empty or itself shown in that version's own view,
+# so that the pooled figure minus one version's never gives a hidden group away.
+
+
+def _instrument_of(instrument: Instrument, version: str) -> Instrument:
+    return instrument if version == instrument.version else instrument_for(version)
+
+
+def pooled_parts(instrument: Instrument) -> dict[str, tuple[str, ...]]:
+    """The parts pooled across versions: part key: the versions pooled (this one first)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for version in VERSIONS:
+        if version == instrument.version:
+            continue
+        for part in sorted(comparable_parts(instrument, version, instrument_for(version))):
+            out[part] = (*out.get(part, (instrument.version,)), version)
+    order = [d.key for d in instrument.dimensions]
+    return {part: out[part] for part in order if part in out}
+
+
+@dataclass(frozen=True)
+class Pooled:
+    parts: dict[str, tuple[str, ...]]  # part: the versions pooled (pooled_parts)
+    groups: dict[str, dict[str, float | None]]  # group: part: average over the versions
+    whole: dict[str, float | None]  # part: average of all the groups, over the versions
+
+
+def pooled(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: str,
+    k: int,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+    protect: bool = False,
+) -> Pooled:
+    """The comparable parts' averages of each group (by a column of GROUPS) and of all, pooled
+    across the versions that make them comparable; None where hidden (see above), through the
+    cell key method with protect."""
+    if by not in GROUPS:
+        raise ValueError(f"cannot group by {by!r}")
+    parts = pooled_parts(instrument)
+    if not parts:
+        return Pooled({}, {}, {})
+    views: dict[str, tuple[dict[str, Cell], set[str], bool]] = {}
+    for version in sorted({v for versions in parts.values() for v in versions}):
+        inst = _instrument_of(instrument, version)
+        found = cells(db, inst, by, filters, since, until, keys=protect)
+        if gives_away(db, inst, k, filters, since, until):
+            views[version] = (found, set(), False)
+            continue
+        own = _dashboard(inst, by, k, found, protect)
+        views[version] = (found, {g.value for g in own.groups}, own.total is not None)
+
+    def pool(value: str | None, part: str) -> float | None:
+        n = key = total = 0
+        for version in parts[part]:
+            found, groups_shown, whole_shown = views[version]
+            if value is None:
+                mine = [c for c in found.values() if c.n]
+                if mine and not whole_shown:
+                    return None
+            else:
+                cell = found.get(value)
+                mine = [cell] if cell is not None and cell.n else []
+                if mine and value not in groups_shown:
+                    return None
+            for cell in mine:
+                n, key, total = n + cell.n, key + cell.key, total + cell.dimensions[part]
+        if not n:
+            return None
+        return shown(Cell(n, key, 0, {part: total}, {}, {}), k, protect).dimensions.get(part)
+
+    mine = views[instrument.version][0]
+    return Pooled(
+        parts,
+        {value: {part: pool(value, part) for part in parts} for value in mine},
+        {part: pool(None, part) for part in parts},
+    )
+
+
+def with_pooled(figures: Dashboard, found: Pooled) -> Dashboard:
+    """The dashboard with its comparable parts' averages pooled across versions (missing:
+    hidden)."""
+
+    def merged(values: dict, pooled_values: dict[str, float | None]) -> dict:
+        out = {key: v for key, v in values.items() if key not in found.parts}
+        out.update({key: v for key, v in pooled_values.items() if v is not None})
+        return out
+
+    groups = [
+        dataclass_replace(g, dimensions=merged(g.dimensions, found.groups.get(g.value, {})))
+        for g in figures.groups
+    ]
+    whole = {**figures.dimensions, **found.whole}
+    return dataclass_replace(figures, groups=groups, dimensions=whole)
+
+
+def other_versions(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    k: int,
+    filters: dict[str, str] | None = None,
+    since: str = "",
+    until: str = "",
+    protect: bool = False,
+) -> dict[str, int | None]:
+    """The checks on each other version that match the filters (and so are not in this
+    version's figures): version: count, None where fewer than k or where that version's view
+    would give a group away; versions with none left out."""
+    out: dict[str, int | None] = {}
+    for version in VERSIONS:
+        if version == instrument.version:
+            continue
+        inst = instrument_for(version)
+        cell = cells(db, inst, None, filters, since, until, keys=protect).get("")
+        if cell is None or not cell.n:
+            continue
+        withheld = gives_away(db, inst, k, filters, since, until)
+        out[version] = None if withheld else shown(cell, k, protect).n
+    return out
 
 
 def months(db: sqlite_utils.Database) -> list[str]:
