@@ -17,6 +17,7 @@ from flask import (
     current_app,
     g,
     get_template_attribute,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -33,6 +34,7 @@ from lmcself.core.instrument import (
     carry_over,
     instrument_for,
 )
+from lmcself.core.plan import normalize_reentry
 from lmcself.core.scoring import DimensionScore, Result, worked_example
 from lmcself.core.submissions import InvalidSubmission, Submission, new_id, normalize_workshop
 from lmcself.core.suppress import DEFAULT_K
@@ -48,7 +50,7 @@ from lmcself.web.i18n import (
     year_in_calendar,
 )
 from lmcself.web.plan_views import instrument_of, since_view
-from lmcself.web.ratelimit import too_fast
+from lmcself.web.ratelimit import slowed, too_fast
 
 bp = Blueprint("assessment", __name__)
 KEY = "assessment"
@@ -177,6 +179,19 @@ def previous_check(code: str | None) -> dict | None:
         "answers": dict(previous.answers),
         "result": previous.scores,
     }
+
+
+@bp.get("/<lang>/previous/<code>.json")
+@slowed  # a code is the one key to a check: guesses are slowed like posts
+def previous_json(code: str):
+    """The check of a re-entry code typed into the one-page app's start screen, for the phone
+    to keep with the new check (as previous_check hands it to the app after /again/<code>), so
+    that its progress shows offline; 404 for a code of no check."""
+    found = previous_check(normalize_reentry(code))
+    response = jsonify(found) if found else (jsonify({"error": "no check has this code"}), 404)
+    response = make_response(response)
+    response.cache_control.no_store = True  # an owner's answers: kept by the app, not a cache
+    return response
 
 
 @bp.route("/<lang>/about-you", methods=["GET", "POST"])
@@ -329,6 +344,14 @@ def app_data() -> dict:
         ),
         "failed": gettext(
             "Something went wrong on this phone. Reload the page: your answers are kept."
+        ),
+        # a re-entry code typed into the start screen (the again page's texts)
+        "welcome_back": gettext(
+            "Welcome back. Your business details of %(date)s will be filled in: check them, then answer the questions again. Your result will show what changed in each part since then."
+        ),
+        "no_code": gettext("No result has this code. Check the code and try again."),
+        "code_offline": gettext(
+            "Your code can be used only with an internet connection. Connect, then try again."
         ),
     }
     peers_text = get_template_attribute("_counts.html", "peers")

@@ -8,6 +8,7 @@ import * as sync from "./sync.js";
 import { questionnaire } from "./questionnaire.js";
 import { resultView } from "./result.js";
 import { planScreen } from "./plan-view.js";
+import { fillText, formatDate } from "./fill.js";
 
 var CONSENT = "lmcself-consent"; /* the landing page's ticked consent, for this tab only */
 var PREVIOUS = "lmcself-previous"; /* the check the owner came back to with its re-entry code */
@@ -64,8 +65,30 @@ function runApp() {
     return store.get("results").then(function (results) { return results[result.shownId()]; });
   }
 
+  /* A re-entry code typed on the start screen: the check it names, fetched while online; "Start"
+     keeps it with the new check (on the phone, so the progress shows offline too). */
+  var typed = null;
+  function useCode() {
+    var input = document.getElementById("reentry-code"), line = root.querySelector(".reentry-status");
+    var code = input.value.trim();
+    function say(text) { line.textContent = text; line.hidden = false; }
+    if (!code) { input.focus(); return; }
+    typed = null;
+    fetch(root.getAttribute("data-previous").replace("CODE", encodeURIComponent(code)), { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (response.status === 404) return say(data.strings.no_code);
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json().then(function (previous) {
+          typed = previous;
+          say(fillText(data.strings.welcome_back, { date: formatDate(data.date, previous.date) }));
+        });
+      })
+      .catch(function (error) { console.error(error); say(data.strings.code_offline); });
+  }
+
   var actions = {
-    start: steps.start,
+    start: function () { steps.start(typed); },
+    reentry: useCode,
     resume: function () { steps.resume(); },
     back: steps.back,
     download: function () { result.download().catch(fail("failed")); },

@@ -185,11 +185,11 @@ export function questionnaire(root, data, app) {
   }
 
   return {
-    start: function () {
+    start: function (previous) { /* previous: the check of a code typed on the start screen */
       var consent = document.getElementById("consent");
       document.getElementById("consent-error").hidden = consent.checked;
       if (!consent.checked) { consent.focus(); return; }
-      begin();
+      begin(previous || null);
     },
     startWithConsent: function (previous) {
       document.getElementById("consent").checked = true;
