@@ -177,13 +177,28 @@ def test_the_downloads_carry_the_version(both, lang):
 def test_the_report_pools_presence_and_counts_the_other_version(both, lang):
     client = both.test_client()
     sign_in(client, "vera", lang=lang)
-    page = client.get(f"/{lang}/staff/report?period=2026-Q4").text
-    note = re.search(r'<div class="note versions-note" role="note">(.*?)</div>', page, re.S)
-    assert note, lang
-    assert "1.0 + 2.0" in note.group(1)
-    others = re.findall(r'<p class="other-versions">(.*?)</p>', note.group(1), re.S)
-    assert len(others) == 1 and other(both) in others[0]
-    assert '<span class="pooled-versions">(1.0 + 2.0)</span>' in page
+    current = both.extensions["instrument"].version
+    for version, elsewhere in ((current, other(both)), (other(both), current)):
+        page = client.get(f"/{lang}/staff/report?period=2026-Q4&version={version}").text
+        select = re.search(r'<select id="r-version" name="version">(.*?)</select>', page, re.S)
+        assert select and re.search(rf'value="{version}"[^>]* selected', select.group(1))
+        note = re.search(r'<div class="note versions-note" role="note">(.*?)</div>', page, re.S)
+        assert note, lang
+        assert "1.0 + 2.0" in note.group(1) and version in note.group(1)
+        others = re.findall(r'<p class="other-versions">(.*?)</p>', note.group(1), re.S)
+        assert len(others) == 1 and elsewhere in others[0]
+        assert '<span class="pooled-versions">(1.0 + 2.0)</span>' in page
+        pdf_link = re.search(r'href="(/[a-z]+/staff/report\.pdf[^"]*)"', page)
+        assert pdf_link and (f"version={version}" in pdf_link.group(1)) == (version != current)
+
+
+def test_the_report_pdf_carries_the_version(both):
+    client = both.test_client()
+    sign_in(client, "vera")
+    version = other(both)
+    response = client.get(f"/en/staff/report.pdf?period=2026-Q4&version={version}")
+    assert response.status_code == 200 and response.data[:5] == b"%PDF-"
+    assert f"-v{version}.pdf" in response.headers["Content-Disposition"]
 
 
 def test_with_one_version_only_nothing_is_pooled_and_no_note_shows(app, client, staff_member):

@@ -50,7 +50,9 @@ from lmcself.staff.filters import (
     read_by,
     read_report,
     read_selection,
+    read_version,
     report_periods,
+    version_instrument,
 )
 from lmcself.staff.png import png as chart_png
 from lmcself.staff.report import Period, situation_report
@@ -296,9 +298,15 @@ def report_request() -> tuple[Period, str | None, list[str]]:
 
 
 def render_report(
-    period: Period, country: str | None, problems: list[str], pdf: bool = False
+    period: Period,
+    country: str | None,
+    problems: list[str],
+    pdf: bool = False,
+    version: str | None = None,
 ) -> str:
-    instrument = current_app.extensions["instrument"]
+    """The report of the questionnaire version asked for (None: read from the request)."""
+    version = read_version(request.args) if version is None else version
+    instrument = version_instrument(version)
     k = current_app.config.get("MIN_GROUP_SIZE", DEFAULT_K)
     report = situation_report(get_db(), instrument, period, k, country)
     return render_template(
@@ -318,6 +326,8 @@ def render_report(
         today=date.today().isoformat(),
         periods=report_periods(months(get_db())),
         period_value=period_value(period.snapped()),
+        versions=VERSIONS,
+        version=version,
     )
 
 
@@ -331,17 +341,20 @@ def report():
 @staff_required
 def report_pdf():
     period, country, problems = report_request()
+    version = read_version(request.args)
     try:
         pdf = jobs().render(
-            client_key(), lambda: render_report(period, country, problems, pdf=True), g.lang
+            client_key(),
+            lambda: render_report(period, country, problems, pdf=True, version=version),
+            g.lang,
         )
     except Busy as busy:
         flash(gettext("Many PDFs are being made right now. Please try again in a minute."))
-        response = make_response(render_report(period, country, problems), 429)
+        response = make_response(render_report(period, country, problems, version=version), 429)
         response.headers["Retry-After"] = str(busy.retry_after)
         return response
     response = current_app.response_class(pdf, mimetype="application/pdf")
-    name = f"situation-report-{country or 'all'}-{period.since}-{period.until}.pdf"
+    name = f"situation-report-{country or 'all'}-{period.since}-{period.until}-v{version_instrument(version).version}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
