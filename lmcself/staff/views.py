@@ -354,7 +354,8 @@ def report_pdf():
         response.headers["Retry-After"] = str(busy.retry_after)
         return response
     response = current_app.response_class(pdf, mimetype="application/pdf")
-    name = f"situation-report-{country or 'all'}-{period.since}-{period.until}-v{version_instrument(version).version}.pdf"
+    asked = f"-v{version}" if version else ""  # a version other than the server's own
+    name = f"situation-report-{country or 'all'}-{period.since}-{period.until}{asked}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
