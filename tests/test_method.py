@@ -15,7 +15,8 @@ from lmcself.core.scoring import round_half_up, score, worked_example
 from lmcself.storage.db import init_db
 from lmcself.web.i18n import LOCALES
 
-VERSIONS = {"1.0": None, "2.0": str(QUESTIONS_DIR / "instrument-2.0.yaml")}
+# The server's own version is 2.0 (the default); a server still on 1.0 is configured.
+VERSIONS = {"1.0": str(QUESTIONS_DIR / "instrument.yaml"), "2.0": None}
 
 
 @pytest.fixture(params=list(VERSIONS))

@@ -213,8 +213,8 @@ def test_the_phone_shows_businesses_like_yours_as_the_server_released_them(own_s
     first = {q.key: q.options[0].key for q in INSTRUMENT.context}
     database = connect(str(own_server.database))
     migrate(database)
-    for other in random_records(INSTRUMENT, 14, seed=70, workshop=None):
-        other.update({key: first[key] for key in ("country", "sector", "size")})
+    like = {key: first[key] for key in ("country", "sector", "size")}
+    for other in random_records(INSTRUMENT, 14, seed=70, workshop=None, fixed=like):
         insert(database, submission_of(other))
     database.close()
 
