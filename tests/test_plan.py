@@ -54,7 +54,9 @@ def test_steps_are_the_actions_of_the_answers_grouped_by_horizon(instrument, cat
     # the questions asked (2.0: a question whose condition does not hold brings no step)
     asked = instrument.shown({**context_answers(instrument), "country": "VN"}, answers)
     assert len(asked) < len(answers)  # the low answers leave some questions unasked
-    expected = {a for q in instrument.questions if q.key in asked for a in q.option(asked[q.key]).actions}
+    expected = {
+        a for q in instrument.questions if q.key in asked for a in q.option(asked[q.key]).actions
+    }
     got = [s.action.key for p in plan.parts for h in HORIZONS for s in p.steps[h]]
     assert sorted(got) == sorted(expected)  # each action once
     for part in plan.parts:
