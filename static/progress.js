@@ -3,7 +3,7 @@
    progress(instrument, pd, before, now, plan) -> keys and numbers (Progress.keys() in Python):
    instrument: /api/v1/instrument.json (points, comparable_with); pd: /<lang>/plan-data.json (the
    actions of each option, their horizons); before, now: {answers, result}; plan: buildPlan's.
-   The previous check's instrument is known here only when it has this version.
+   The previous check's rules are this version's or an older one's in pd.versions.
    tests/js/parity.test.mjs checks it against Python on vectors Python makes. */
 
 function comparableParts(instrument, beforeVersion) {
@@ -29,6 +29,13 @@ function points(instrument, question, answer) {
   return null;
 }
 
+/* The plan rules of the previous check's version: this one's, or an older one the plan data
+   carries (pd.versions); null for a version this phone does not know. */
+export function beforeRules(instrument, pd, version) {
+  if (version === instrument.version) return pd;
+  return (pd.versions && pd.versions[version]) || null;
+}
+
 export function progress(instrument, pd, before, now, plan) {
   var then = scores(before.result), current = scores(now.result);
   var keys = comparableParts(instrument, before.result.version);
@@ -41,13 +48,13 @@ export function progress(instrument, pd, before, now, plan) {
   });
   var compared = parts.filter(function (p) { return p.comparable; }).map(function (p) { return p.key; });
 
-  var done = [];
-  if (before.result.version === instrument.version) { /* else this phone lacks that instrument */
-    pd.dimensions.forEach(function (dim) {
+  var done = [], earlier = beforeRules(instrument, pd, before.result.version);
+  if (earlier) { /* else this phone lacks the previous check's version */
+    earlier.dimensions.forEach(function (dim) {
       if (compared.indexOf(dim.key) < 0) return;
       dim.questions.forEach(function (q) {
         var answer = before.answers[q.key], actions = q.actions[answer] || [];
-        var thenPoints = points(instrument, q.key, answer);
+        var thenPoints = answer in q.points ? q.points[answer] : null;
         if (thenPoints === null || !actions.length) return;
         var nowPoints = points(instrument, q.key, now.answers[q.key]);
         if (nowPoints === null || nowPoints <= thenPoints) return;
@@ -56,7 +63,7 @@ export function progress(instrument, pd, before, now, plan) {
     });
     /* by horizon, keeping the plan's order within one (a stable sort, as Python's) */
     done = pd.horizons.reduce(function (out, h) {
-      return out.concat(done.filter(function (a) { return pd.actions[a].horizon === h; }));
+      return out.concat(done.filter(function (a) { return earlier.actions[a].horizon === h; }));
     }, []);
   }
 

@@ -118,13 +118,15 @@ def random_records(
     workshop: str | None = "HANOI-01",
     start: date = date(2026, 11, 1),
     days: int = 20,
+    fixed: dict | None = None,
 ) -> list:
     """n records (as_record) with random answers, languages and dates from `start` over `days`
-    days (the same for the same seed)."""
+    days (the same for the same seed); context answers in `fixed` are the same for all (set
+    before scoring: in 2.0 the context decides which questions apply)."""
     rnd = random.Random(seed)
     out = []
     for i in range(n):
-        context = {q.key: rnd.choice(q.options).key for q in instrument.context}
+        context = {q.key: rnd.choice(q.options).key for q in instrument.context} | (fixed or {})
         answers = {q.key: rnd.choice(q.options).key for q in instrument.questions}
         submission_id = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
         day = start + timedelta(days=i % days)
@@ -248,9 +250,15 @@ def csrf_token(html: str) -> str:
 
 
 def top_answers(instrument, level: str = "top") -> dict[str, str]:
-    """An answer for every scored question: the top option, or the first."""
+    """An answer for every scored question: the top option (most points; never "does not
+    apply" or "don't know"), or the first."""
     pick = (
-        (lambda q: q.options[-1] if not q.options[-1].dont_know else q.options[-2])
+        (
+            lambda q: max(
+                (o for o in q.options if not o.dont_know and not o.not_applicable),
+                key=lambda o: o.points,
+            )
+        )
         if level == "top"
         else (lambda q: q.options[0])
     )
@@ -279,6 +287,28 @@ class Walker:
             data["workshop"] = workshop
         return self.client.post(f"/{self.lang}/", data=data)
 
+    def pages(self) -> list[tuple[str, tuple]]:
+        """The pages after the context page, with their questions: one per part, then (2.0)
+        the page of unscored questions."""
+        groups = [d.questions for d in self.instrument.dimensions]
+        if self.instrument.unscored:
+            groups.append(self.instrument.unscored)
+        return [(f"/{self.lang}/part/{n}", qs) for n, qs in enumerate(groups, start=1)]
+
+    @staticmethod
+    def page_data(questions, answers: dict[str, str]) -> dict[str, str]:
+        """A page's answers: those given; an unscored question not given gets its first."""
+        return {q.key: answers.get(q.key) or q.options[0].key for q in questions}
+
+    def answer(self, path: str, questions, answers: dict[str, str]):
+        """Answers one page. When an answer opens a question (a condition, 2.0) the page asks
+        it: the same answers are sent again, as an owner answers what was opened."""
+        data = self.page_data(questions, answers)
+        response = self.post(path, data)
+        if response.status_code == 200:
+            response = self.post(path, data)
+        return response
+
     def complete(
         self, answers: dict[str, str], context: dict[str, str] | None = None, workshop=None
     ):
@@ -286,10 +316,8 @@ class Walker:
         self.start(workshop)
         self.post(f"/{self.lang}/about-you", context or context_answers(self.instrument))
         response = None
-        for n, dim in enumerate(self.instrument.dimensions, start=1):
-            response = self.post(
-                f"/{self.lang}/part/{n}", {q.key: answers[q.key] for q in dim.questions}
-            )
+        for path, questions in self.pages():
+            response = self.answer(path, questions, answers)
             assert response.status_code == 302, response.text
         return response
 

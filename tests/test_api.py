@@ -82,10 +82,8 @@ def test_the_answer_carries_no_figure_of_other_businesses(app, client, payload, 
     however many businesses like it there are; the phone asks GET /api/v1/peers."""
     from .conftest import random_records, store
 
-    others = random_records(instrument, 30, seed=80, workshop=None)
-    for other in others:
-        other.update({key: payload["context"][key] for key in ("country", "sector", "size")})
-    store(app, others)
+    like = {key: payload["context"][key] for key in ("country", "sector", "size")}
+    store(app, random_records(instrument, 30, seed=80, workshop=None, fixed=like))
     for _ in range(2):
         answer = client.post("/api/v1/submissions", json=payload).get_json()
         assert set(answer) == {"id", "status", "scores"}

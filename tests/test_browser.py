@@ -234,11 +234,21 @@ def test_a_whole_assessment_without_javascript(live_server, old_phone, code):
             assert page.locator(f"#q-{dim.questions[-1].key} .error").is_visible()
             assert page.locator(f"#q-{dim.questions[0].key} input:checked").count() == 1
             check_page(page, code, "04-part-error")
-        for i, q in enumerate(dim.questions):
-            scored = [o for o in q.options if not o.dont_know]
-            choose(page, q, (n + i) % len(scored))  # a mixed result: some strong parts, some weak
-        if n == 1:
-            check_page(page, code, "05-part-1")
+        while True:  # 2.0: an answer that opens a question shows the page again with it
+            for i, q in enumerate(dim.questions):
+                if not page.locator(f"#q-{q.key}").count():
+                    continue  # not asked: its condition does not hold
+                scored = [o for o in q.options if not o.dont_know]
+                choose(page, q, (n + i) % len(scored))  # a mixed result: strong and weak parts
+            if n == 1:
+                check_page(page, code, "05-part-1")
+            next_button(page).click()
+            if not page.url.endswith(f"/{code}/part/{n}"):
+                break
+    if instrument.unscored:  # 2.0: the unscored questions, last
+        assert page.url.endswith(f"/{code}/part/{len(instrument.dimensions) + 1}"), page.url
+        for q in instrument.unscored:
+            choose(page, q, 0)
         next_button(page).click()
 
     assert f"/{code}/result/" in page.url
@@ -277,9 +287,18 @@ def test_the_one_page_app(live_server, phone, code):
             assert page.locator(f"#q-{dim.questions[0].key} .error").is_visible()
             check_page(page, code, "12-app-error")
         for i, q in enumerate(dim.questions):
+            if not page.locator(f"#q-{q.key}").is_visible():
+                continue  # 2.0: not asked while its condition does not hold
             choose(page, q, (n + i) % len([o for o in q.options if not o.dont_know]))
-        if n == len(instrument.dimensions):
+        if n == len(instrument.dimensions) and not instrument.unscored:
             page.evaluate(STATUS_LOG)
+        page.locator(section + " button[type=submit]").click()
+    if instrument.unscored:  # 2.0: the unscored questions, last
+        section = f"section[data-step='{len(instrument.dimensions) + 1}']"
+        page.wait_for_selector(section + ":not([hidden])")
+        for q in instrument.unscored:
+            choose(page, q, 0)
+        page.evaluate(STATUS_LOG)
         page.locator(section + " button[type=submit]").click()
     page.wait_for_selector("#result:not([hidden])")
     page.wait_for_function(

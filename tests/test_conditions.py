@@ -1,7 +1,8 @@
 """Questions that do not apply: a "does not apply" answer and conditions (`when:`) leave the
 possible points, a part with nothing that applies has no score, and "Start here" breaks ties by
-the instrument's stated order. Built from the shipped file with small changes, so the rules are
-tested whatever each shipped version holds."""
+the instrument's stated order. Built from the shipped 1.0 file (which has no conditions of its
+own) with small changes, so the rules are tested whatever each shipped version holds; 2.0's own
+conditions are tested in test_instrument_v2.py and test_versions_*.py."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lmcself.core.instrument import DEFAULT_PATH, load_instrument
+from lmcself.core.instrument import INSTRUMENT_FILES, load_instrument
 from lmcself.core.scoring import ScoringError, score
 
 from .conftest import assert_names_the_fault
 
-RAW = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+BASE = INSTRUMENT_FILES["1.0"]  # no conditions, no "does not apply", no start order
+RAW = yaml.safe_load(BASE.read_text(encoding="utf-8"))
 
 
 def load(tmp_path: Path, change) -> object:
@@ -140,7 +142,7 @@ def test_start_here_breaks_ties_by_the_stated_order(tmp_path):
     instrument, _ = load(tmp_path, lambda d: d.update(start_here=order))
     zero = {q.key: lowest(q) for q in instrument.questions}
     assert score(instrument, zero, CONTEXT).weakest == "payments"
-    plain = load_instrument(DEFAULT_PATH)
+    plain = load_instrument(BASE)
     assert score(plain, zero, CONTEXT).weakest == plain.dimensions[0].key
 
 

@@ -9,17 +9,32 @@ import pytest
 import yaml
 
 from lmcself import create_app
-from lmcself.core.instrument import DEFAULT_PATH, InstrumentError, load_instrument
+from lmcself.core.instrument import (
+    CURRENT_VERSION,
+    DEFAULT_PATH,
+    VERSIONS,
+    InstrumentError,
+    default_instrument,
+    instrument_for,
+    load_instrument,
+)
 
 from .conftest import assert_names_the_fault
 
 RAW = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
 
 
-def test_the_shipped_instrument_is_complete(instrument):
-    assert instrument.version
+# Questions per part: 1.0 had 3 to 5; 2.0 split bundled answers into their own questions and
+# added some asked only when they apply, up to 6 on a page.
+MOST_PER_PART = {"1.0": 5, "2.0": 6}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_shipped_instrument_is_complete(version):
+    instrument = instrument_for(version)
+    assert instrument.version == version
     assert len(instrument.dimensions) >= 5
-    assert all(3 <= len(d.questions) <= 5 for d in instrument.dimensions)
+    assert all(3 <= len(d.questions) <= MOST_PER_PART[version] for d in instrument.dimensions)
     assert next(c.key for c in instrument.context) == "country"
     assert {o.key for o in instrument.context_question("country").options} == {
         "KH",
@@ -31,6 +46,12 @@ def test_the_shipped_instrument_is_complete(instrument):
     }
     assert {o.key for o in instrument.context_question("women_led").options} >= {"prefer_not"}
     assert any(o.dont_know for q in instrument.questions for o in q.options)
+
+
+def test_new_checks_use_2_0_and_the_app_serves_it_by_default(app):
+    assert CURRENT_VERSION == "2.0" and default_instrument().version == "2.0"
+    assert app.extensions["instrument"] is default_instrument()
+    assert instrument_for("1.0").version == "1.0"  # stored 1.0 results keep their version
 
 
 def test_every_text_is_real_content(instrument):

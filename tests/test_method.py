@@ -15,7 +15,8 @@ from lmcself.core.scoring import round_half_up, score, worked_example
 from lmcself.storage.db import init_db
 from lmcself.web.i18n import LOCALES
 
-VERSIONS = {"1.0": None, "2.0": str(QUESTIONS_DIR / "instrument-2.0.yaml")}
+# The server's own version is 2.0 (the default); a server still on 1.0 is configured.
+VERSIONS = {"1.0": str(QUESTIONS_DIR / "instrument.yaml"), "2.0": None}
 
 
 @pytest.fixture(params=list(VERSIONS))
@@ -70,3 +71,15 @@ def test_the_method_page_shows_the_example_score_gives(versioned, lang):
 
 def test_2_0_starts_with_payments_and_security():
     assert list(instrument_for("2.0").start_rank)[:2] == ["payments", "security"]
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_the_method_page_says_earlier_results_keep_their_version(versioned, lang):
+    """2.0, the version new checks use, says that 1.0 results are still shown as 1.0."""
+    app, inst = versioned
+    page = app.test_client().get(f"/{lang}/method").text
+    earlier = re.findall(r'<p class="meta earlier-version">([^<]*)</p>', page)
+    if inst.version == "2.0":
+        assert len(earlier) == 1 and "1.0" in earlier[0]
+    else:
+        assert earlier == []

@@ -33,12 +33,17 @@ def start(page, url: str) -> None:
 def answer(page, seed: int, from_step: int = 0, to_step: int | None = None) -> None:
     """Answer the steps from_step..to_step of the one-page app (0 is the context)."""
     rng = random.Random(seed)
-    last = len(INSTRUMENT.dimensions) if to_step is None else to_step
+    parts = len(INSTRUMENT.dimensions)
+    steps = [INSTRUMENT.context, *(d.questions for d in INSTRUMENT.dimensions)]
+    if INSTRUMENT.unscored:  # 2.0: the unscored questions' step, last
+        steps.append(INSTRUMENT.unscored)
+    last = len(steps) - 1 if to_step is None else to_step
     for n in range(from_step, last + 1):
         section = f"section[data-step='{n}']"
         page.wait_for_selector(section + ":not([hidden])")
-        questions = INSTRUMENT.context if n == 0 else INSTRUMENT.dimensions[n - 1].questions
-        for q in questions:
+        for q in steps[n]:
+            if 0 < n <= parts and not page.locator(f"#q-{q.key}").is_visible():
+                continue  # 2.0: a question whose condition does not hold is not shown
             page.locator(f"#q-{q.key} label").nth(rng.randrange(len(q.options))).click()
         page.locator(section + " button[type=submit]").click()
 
@@ -213,8 +218,8 @@ def test_the_phone_shows_businesses_like_yours_as_the_server_released_them(own_s
     first = {q.key: q.options[0].key for q in INSTRUMENT.context}
     database = connect(str(own_server.database))
     migrate(database)
-    for other in random_records(INSTRUMENT, 14, seed=70, workshop=None):
-        other.update({key: first[key] for key in ("country", "sector", "size")})
+    like = {key: first[key] for key in ("country", "sector", "size")}
+    for other in random_records(INSTRUMENT, 14, seed=70, workshop=None, fixed=like):
         insert(database, submission_of(other))
     database.close()
 

@@ -19,7 +19,7 @@ from flask import g
 from flask_babel import gettext
 
 from lmcself.core.catalog import load_catalog
-from lmcself.core.instrument import DEFAULT_PATH, load_instrument
+from lmcself.core.instrument import INSTRUMENT_FILES, instrument_for, load_instrument
 from lmcself.core.plan import build_plan, reentry_code
 from lmcself.core.progress import comparable_parts, part_changes, progress
 from lmcself.core.scoring import DimensionScore
@@ -132,15 +132,16 @@ def test_nothing_is_done_when_no_answer_rose(instrument):
 
 
 def test_another_version_compares_only_the_parts_the_newer_one_lists(instrument):
+    # a made-up version after the shipped one (2.0), listing one part as comparable with it
     listed = instrument.dimensions[1].key
     newer = dataclasses.replace(
-        instrument, version="2.0", comparable_with=MappingProxyType({instrument.version: (listed,)})
+        instrument, version="3.0", comparable_with=MappingProxyType({instrument.version: (listed,)})
     )
     before = low_check(instrument)
-    now_result = dataclasses.replace(before.result, version="2.0")
+    now_result = dataclasses.replace(before.result, version="3.0")
     assert comparable_parts(newer, instrument.version) == {listed}
     # Either order: the newer instrument's list decides.
-    assert comparable_parts(instrument, "2.0", newer) == {listed}
+    assert comparable_parts(instrument, "3.0", newer) == {listed}
     assert comparable_parts(newer, "0.9") == frozenset()
     changes = part_changes(newer, now_result, before.result, instrument)
     assert [c.key for c in changes if c.comparable] == [listed]
@@ -175,9 +176,11 @@ def test_a_part_without_a_score_is_not_compared(instrument):
     assert changes["new_part"].before == 50 and changes["new_part"].change is None
 
 
-def test_comparable_with_is_read_from_the_instrument(tmp_path, instrument):
+def test_comparable_with_is_read_from_the_instrument(tmp_path):
+    # on the 1.0 file, which has none (2.0's own list is checked in test_instrument_v2.py)
+    instrument = instrument_for("1.0")
     assert instrument.comparable_with == {}
-    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    text = INSTRUMENT_FILES["1.0"].read_text(encoding="utf-8")
     keys = [d.key for d in instrument.dimensions]
     path = tmp_path / "v.yaml"
     path.write_text(

@@ -82,6 +82,10 @@ def test_the_phone_shows_progress_offline(browser, gate, live_server, lang):
     for n, dim in enumerate(INSTRUMENT.dimensions, start=1):
         page.wait_for_selector(f"#assess section[data-step='{n}']:not([hidden])")
         page.evaluate(CHOOSE, [n, {q.key: answers[q.key] for q in dim.questions}])
+    if INSTRUMENT.unscored:  # 2.0: the unscored questions' step, last
+        n = len(INSTRUMENT.dimensions) + 1
+        page.wait_for_selector(f"#assess section[data-step='{n}']:not([hidden])")
+        page.evaluate(CHOOSE, [n, {q.key: q.options[0].key for q in INSTRUMENT.unscored}])
     page.wait_for_selector("#result:not([hidden]) .since")
     sync_status(page, "offline")
     on_phone = page.evaluate(SINCE, "#result")

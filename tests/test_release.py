@@ -29,10 +29,8 @@ def payload(instrument, locale: str = "en") -> dict:
 
 
 def like(instrument, context: dict, n: int, seed: int) -> list[dict]:
-    out = random_records(instrument, n, seed=seed, workshop=None)
-    for record in out:
-        record.update({key: context[key] for key in PEER_KEYS})
-    return out
+    fixed = {key: context[key] for key in PEER_KEYS}
+    return random_records(instrument, n, seed=seed, workshop=None, fixed=fixed)
 
 
 def peers_json(client, context: dict):

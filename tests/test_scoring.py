@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lmcself.core.instrument import default_instrument
+from lmcself.core.instrument import VERSIONS, default_instrument, instrument_for
 from lmcself.core.scoring import Result, ScoringError, round_half_up, score
 
-INSTRUMENT = default_instrument()
+INSTRUMENT = default_instrument()  # 2.0, the version new checks use
+BOTH = [instrument_for(v) for v in VERSIONS]  # the method holds for stored 1.0 results too
 
 
 @st.composite
@@ -56,22 +57,52 @@ def test_the_same_answers_always_give_the_same_result(answers):
     )
 
 
-def reference_scores(answers) -> list[int]:
-    """The published method, literally, with Fraction objects."""
-    fractions = []
-    for d in INSTRUMENT.dimensions:
-        earned = sum(q.weight * q.option(answers[q.key]).points for q in d.questions)
-        possible = sum(q.weight * max(o.points for o in q.options) for q in d.questions)
-        fractions.append((d.weight, Fraction(earned, possible)))
+def reference_scores(instrument, context, answers) -> list[int | None]:
+    """The published method, literally, with Fraction objects: a question asked only when
+    (`when:`) an earlier answer is one of (or, negated, none of) some options counts only then;
+    a "does not apply" answer leaves the possible points; a part with nothing that applies has
+    no score; the overall is the weighted mean of the parts that apply."""
+    values = dict(context)
+    fractions, parts = [], []
+    for d in instrument.dimensions:
+        earned = possible = 0
+        for q in d.questions:
+            if not all(
+                values.get(c.key) is not None and (values[c.key] in c.options) != c.negate
+                for c in q.when
+            ):
+                continue
+            values[q.key] = answers[q.key]
+            option = q.option(answers[q.key])
+            if option.not_applicable:
+                continue
+            earned += q.weight * option.points
+            possible += q.weight * max(o.points for o in q.options if not o.not_applicable)
+        if possible:
+            fractions.append((d.weight, Fraction(earned, possible)))
+        parts.append(round_half_up(100 * Fraction(earned, possible)) if possible else None)
     total = sum(w for w, _ in fractions)
     overall = sum(w * f for w, f in fractions) / total
-    return [round_half_up(100 * overall), *(round_half_up(100 * f) for _, f in fractions)]
+    return [round_half_up(100 * overall), *parts]
 
 
+@st.composite
+def cases(draw, instrument) -> tuple[dict[str, str], dict[str, str]]:
+    """Context answers and an answer to every question (hidden ones too: they must not count)."""
+    context = {q.key: draw(st.sampled_from([o.key for o in q.options])) for q in instrument.context}
+    answers = {
+        q.key: draw(st.sampled_from([o.key for o in q.options])) for q in instrument.questions
+    }
+    return context, answers
+
+
+@pytest.mark.parametrize("instrument", BOTH, ids=VERSIONS)
 @settings(max_examples=300)
-@given(answer_sets())
-def test_integer_arithmetic_gives_the_published_methods_scores(answers):
-    assert scores_of(score(INSTRUMENT, answers)) == reference_scores(answers)
+@given(data=st.data())
+def test_integer_arithmetic_gives_the_published_methods_scores(instrument, data):
+    context, answers = data.draw(cases(instrument))
+    expected = reference_scores(instrument, context, answers)
+    assert scores_of(score(instrument, answers, context)) == expected
 
 
 @settings(max_examples=30)
@@ -101,16 +132,20 @@ def test_all_top_answers_score_100_and_the_top_level():
     assert result.dont_know == 0
 
 
-def test_dont_know_scores_like_the_lowest_answer_and_is_counted_apart():
-    lowest = {q.key: q.options[0].key for q in INSTRUMENT.questions}
+@pytest.mark.parametrize("instrument", BOTH, ids=VERSIONS)
+def test_dont_know_scores_like_the_lowest_answer_and_is_counted_apart(instrument):
+    lowest = {q.key: q.options[0].key for q in instrument.questions}
     dont_know = {
         q.key: (q.options[-1] if q.options[-1].dont_know else q.options[0]).key
-        for q in INSTRUMENT.questions
+        for q in instrument.questions
     }
-    n_dont_know = sum(q.options[-1].dont_know for q in INSTRUMENT.questions)
+    # counted among the questions asked (2.0: a "don't know" may leave a later one unasked)
+    asked = instrument.shown({}, dont_know)
+    by_key = {q.key: q for q in instrument.questions}
+    n_dont_know = sum(by_key[k].option(v).dont_know for k, v in asked.items())
     assert n_dont_know > 0
-    a, b = score(INSTRUMENT, lowest), score(INSTRUMENT, dont_know)
-    assert scores_of(a) == scores_of(b) == [0] * (len(INSTRUMENT.dimensions) + 1)
+    a, b = score(instrument, lowest), score(instrument, dont_know)
+    assert scores_of(a) == scores_of(b) == [0] * (len(instrument.dimensions) + 1)
     assert (a.dont_know, b.dont_know) == (0, n_dont_know)
     assert sum(d.dont_know for d in b.dimensions) == n_dont_know
 

@@ -1,4 +1,5 @@
-"""Both versions side by side, without JavaScript: a server on questionnaire 2.0 shows each
+"""Both versions side by side, without JavaScript: a server as shipped (questionnaire 2.0, the
+version new checks use) shows each
 question only when its condition holds (the form flow asks again when an answer opens a
 question), scores only what applies, finishes a 1.0 questionnaire in progress as 1.0, and still
 shows 1.0 results and plans with their own scores and steps. In every language."""
@@ -12,7 +13,7 @@ import pytest
 from flask import Flask
 
 from lmcself import create_app
-from lmcself.core.instrument import QUESTIONS_DIR, instrument_for
+from lmcself.core.instrument import instrument_for
 from lmcself.core.submissions import Submission
 from lmcself.storage import submissions as stored
 from lmcself.storage.db import get_db, init_db
@@ -35,16 +36,11 @@ SHOP = {
 
 @pytest.fixture
 def app2(tmp_path) -> Flask:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "v2.db"),
-            "SECRET_KEY": "test",
-            "INSTRUMENT_PATH": str(QUESTIONS_DIR / "instrument-2.0.yaml"),
-        }
-    )
+    """The app as shipped, with no instrument configured: new checks are 2.0."""
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "v2.db"), "SECRET_KEY": "test"})
     with app.app_context():
         init_db()
+    assert app.extensions["instrument"] == V2
     return app
 
 

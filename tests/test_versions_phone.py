@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lmcself.core.instrument import QUESTIONS_DIR, instrument_for
+from lmcself.core.instrument import instrument_for
 from lmcself.core.scoring import score
 from lmcself.web.i18n import LOCALES
 
@@ -33,8 +33,8 @@ SERVICES = {
 
 @pytest.fixture(scope="module")
 def v2_server(tmp_path_factory) -> Iterator[LiveServer]:
-    env = {"LMCSELF_INSTRUMENT_PATH": str(QUESTIONS_DIR / "instrument-2.0.yaml")}
-    server = LiveServer(tmp_path_factory.mktemp("v2"), env=env).start()
+    """A server as shipped, no instrument configured: new checks are 2.0."""
+    server = LiveServer(tmp_path_factory.mktemp("v2")).start()
     yield server
     server.stop()
 

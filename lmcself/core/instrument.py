@@ -1,7 +1,8 @@
 """The instrument (questionnaire, points, levels, actions) loaded from YAML and validated once.
 
 The questionnaire is data, not code: everything the app asks, scores and recommends comes from
-`lmcself/questions/instrument.yaml`. This module is the single place that reads it, and a broken
+`lmcself/questions/instrument-2.0.yaml` (new checks) and `instrument.yaml` (1.0, for stored results
+and questionnaires in progress). This module is the single place that reads them, and a broken
 file fails at start-up with one `InstrumentError` naming the file, the key and what is wrong.
 """
 
@@ -18,7 +19,15 @@ from typing import Any
 import yaml
 
 QUESTIONS_DIR = Path(__file__).resolve().parents[1] / "questions"
-DEFAULT_PATH = QUESTIONS_DIR / "instrument.yaml"
+# Every version the app knows: new checks use CURRENT_VERSION; results and questionnaires in
+# progress of the others keep their own questions, scores and plans.
+INSTRUMENT_FILES = {
+    "1.0": QUESTIONS_DIR / "instrument.yaml",
+    "2.0": QUESTIONS_DIR / "instrument-2.0.yaml",
+}
+VERSIONS = tuple(INSTRUMENT_FILES)
+CURRENT_VERSION = "2.0"
+DEFAULT_PATH = INSTRUMENT_FILES[CURRENT_VERSION]
 
 LEVEL_KEYS = ("starting", "emerging", "growing", "leading")
 CONTEXT_KEYS = ("country", "sector", "size", "years", "women_led", "region", "cross_border")
@@ -463,15 +472,6 @@ def _comparable_with(
         r.unique(list(keys), k)
         out[str(old)] = tuple(keys)
     return out
-
-
-# Every version the app knows: new checks use the default; results and questionnaires in
-# progress of the others keep their own questions, scores and plans.
-INSTRUMENT_FILES = {
-    "1.0": QUESTIONS_DIR / "instrument.yaml",
-    "2.0": QUESTIONS_DIR / "instrument-2.0.yaml",
-}
-VERSIONS = tuple(INSTRUMENT_FILES)
 
 
 @cache

@@ -46,6 +46,7 @@ QUASI_IDENTIFIERS = (
     "country",
 )
 ANY = "*"
+NOT_ASKED = ""  # an answer cell of a question not asked (2.0: its condition did not hold)
 KINDS = ("records", "aggregate", "codebook")
 FORMATS = ("csv", "json")
 MAX_SUPPRESSED = 0.05  # share of rows that may be left out instead of generalizing further
@@ -124,7 +125,8 @@ def _diversify(rows: list[dict], instrument: Instrument) -> int:
         for dim in instrument.dimensions:
             for q in dim.questions:
                 column = f"answer_{q.key}"
-                if len({row[column] for row in members}) < L_DIVERSITY:
+                given = {row[column] for row in members} - {NOT_ASKED}
+                if given and len(given) < L_DIVERSITY:
                     for row in members:
                         row[column] = ANY
                         row[f"score_{dim.key}"] = ANY
@@ -140,7 +142,7 @@ def achieved_l(rows: list[dict], instrument: Instrument) -> int:
         len(shown)
         for members in _classes(rows).values()
         for q in instrument.questions
-        if (shown := {row[f"answer_{q.key}"] for row in members} - {ANY})
+        if (shown := {row[f"answer_{q.key}"] for row in members} - {ANY, NOT_ASKED})
     ]
     return min(fewest, default=0)
 
@@ -184,8 +186,8 @@ def _row(record: Mapping, instrument: Instrument) -> dict:
     )
     for dim in scores["dimensions"]:
         row[f"score_{dim['key']}"] = dim["score"]
-    for q in instrument.questions:
-        row[f"answer_{q.key}"] = answers[q.key]
+    for q in instrument.questions:  # empty: not asked (its condition did not hold)
+        row[f"answer_{q.key}"] = answers.get(q.key, NOT_ASKED)
     return row
 
 

@@ -440,6 +440,8 @@ def method():
         start_order=[inst.dimension(k) for k in inst.start_rank],
         same_weights=len({d.weight for d in inst.dimensions}) == 1,
         same_question_weights=len({q.weight for q in inst.questions}) == 1,
+        # the versions before this one, whose stored results are still shown as they were
+        earlier=VERSIONS[: VERSIONS.index(inst.version)] if inst.version in VERSIONS else (),
     )
 
 

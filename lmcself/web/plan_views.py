@@ -419,6 +419,8 @@ def plan_rules(instrument: Instrument) -> dict:
                         "key": q.key,
                         "when": [c.as_json() for c in q.when],
                         "actions": {o.key: list(o.actions) for o in q.options},
+                        # progress.js: the steps of an older check done since (its points)
+                        "points": {o.key: o.points for o in q.options},
                     }
                     for q in d.questions
                 ],

@@ -2,7 +2,7 @@
    lmcself/core/progress.py; sinceView turns its keys into the texts lmcself/web/plan_views.py
    (progress_view) gives templates/_since.html, whose <template> the page holds. */
 import { fillText, formatDate, formatNumber } from "./fill.js";
-import { progress } from "../progress.js";
+import { beforeRules, progress } from "../progress.js";
 import { buildPlan } from "../plan.js";
 
 /* record: a finished result as the phone keeps it, with `previous` ({date, answers, result}) when
@@ -26,15 +26,17 @@ export function sinceView(pd, data, record) {
   var versions = p.before_version === p.now_version
     ? fillText(texts.same_version, { version: p.now_version })
     : fillText(texts.other_version, { before: p.before_version, now: p.now_version });
-  function titles(keys) { return keys.map(function (k) { return { title: pd.actions[k].title }; }); }
+  /* the steps done are the last plan's, in its version's words */
+  var earlier = beforeRules(data.instrument, pd, p.before_version) || pd;
+  function titles(keys, rules) { return keys.map(function (k) { return { title: rules.actions[k].title }; }); }
   return {
     before_date: formatDate(data.date, previous.date),
     versions: versions,
     parts: [overall].concat(p.parts.map(function (c) {
       return row(pd.dimension_names[c.key] || c.key, c.before, c.now, c.change);
     })),
-    done: titles(p.done),
+    done: titles(p.done, earlier),
     done_none: !p.done.length,
-    next: titles(p.next)
+    next: titles(p.next, pd)
   };
 }

@@ -151,21 +151,25 @@ def plans(app: Flask, rng: random.Random) -> list[dict[str, Any]]:
 
 
 def views(app: Flask, rng: random.Random, per_language: int = 40) -> dict[str, Any]:
-    """Whole plans as the page's texts, in every language: the phone must build the same."""
+    """Whole plans as the page's texts, in every language: the phone must build the same, for
+    results of the version new checks use and of the older ones it still shows."""
     instrument, catalog = default_instrument(), load_catalog()
+    others = [instrument_for(v) for v in VERSIONS if v != instrument.version]
     out = {}
     for lang in LOCALES:
         with app.test_request_context(f"/{lang}/"):
             g.lang = lang
             data = app_data()
             cases = []
-            for _ in range(per_language):
-                context, answers = random_case(instrument, rng)
+            for i in range(per_language):
+                # every fourth a stored result of the other shipped versions: its own plan
+                scored_with = others[i // 4 % len(others)] if others and i % 4 == 3 else instrument
+                context, answers = random_case(scored_with, rng)
                 day = date(2026, 1, 1) + timedelta(days=rng.randrange(700))
                 submission_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
                 line = {
                     "id": submission_id,
-                    "instrument_version": instrument.version,
+                    "instrument_version": scored_with.version,
                     "locale": lang,
                     "context": context,
                     "answers": answers,
@@ -174,7 +178,7 @@ def views(app: Flask, rng: random.Random, per_language: int = 40) -> dict[str, A
                 }
                 record = Submission.from_line(instrument, line, date.max)
                 result = record.result
-                plan = build_plan(instrument, catalog, result, context, answers)
+                plan = build_plan(scored_with, catalog, result, context, answers)
                 cases.append(
                     {
                         "record": {
@@ -201,21 +205,25 @@ def views(app: Flask, rng: random.Random, per_language: int = 40) -> dict[str, A
     return out
 
 
-def improved(instrument: Instrument, answers: dict, rng: random.Random) -> dict:
-    """The same answers, some of them raised (or lowered) by one option: a later check."""
-    out = dict(answers)
+def improved(instrument: Instrument, context: dict, answers: dict, rng: random.Random) -> dict:
+    """The same answers, some of them raised (or lowered) by one option: a later check. A
+    question the earlier check did not show gets an answer, as it may apply now; answers sent
+    as a phone sends them stay so (only the questions shown)."""
+    questions = (*instrument.questions, *instrument.unscored)
+    out = {q.key: answers.get(q.key) or rng.choice(q.options).key for q in questions}
     for q in instrument.questions:
         if rng.random() < 0.4:
             keys = [o.key for o in q.options]
             i = keys.index(out[q.key]) + rng.choice((1, 1, 1, -1))
             out[q.key] = keys[max(0, min(i, len(keys) - 1))]
-    return out
+    return instrument.shown(context, out) if len(answers) < len(out) else out
 
 
 def progresses(app: Flask, rng: random.Random, per_language: int = 30) -> dict[str, Any]:
     """Progress between two checks, as keys and as the page's texts, in every language: the
     same version, and an older version of which the newer instrument lists some parts."""
     shipped, catalog = default_instrument(), load_catalog()
+    others = [instrument_for(v) for v in VERSIONS if v != shipped.version]
     out = {}
     for lang in LOCALES:
         with app.test_request_context(f"/{lang}/"):
@@ -224,21 +232,27 @@ def progresses(app: Flask, rng: random.Random, per_language: int = 30) -> dict[s
             cases = []
             for i in range(per_language):
                 older = i % 3 == 2
+                # a shipped older version (1.0 before 2.0): the parts 2.0 lists as comparable
+                shipped_older = i % 6 == 1 and bool(others)
                 parts = rng.sample([d.key for d in shipped.dimensions], 2)
                 now_instrument = (
                     dataclasses.replace(shipped, comparable_with={"0.9": tuple(parts)})
                     if older
                     else shipped
                 )
-                context, before_answers = random_case(shipped, rng)
-                now_answers = improved(shipped, before_answers, rng)
-                before_result = score(shipped, before_answers)
+                before_instrument = others[0] if shipped_older else shipped
+                context, before_answers = random_case(before_instrument, rng)
+                if shipped_older:
+                    context, now_answers = random_case(shipped, rng)
+                else:
+                    now_answers = improved(shipped, context, before_answers, rng)
+                before_result = score(before_instrument, before_answers)
                 if older:
                     before_result = dataclasses.replace(before_result, version="0.9")
                 now_result = score(shipped, now_answers)
                 plan = build_plan(shipped, catalog, now_result, context, now_answers)
                 found = progress(
-                    None if older else shipped,
+                    None if older else before_instrument,
                     before_answers,
                     before_result,
                     now_instrument,

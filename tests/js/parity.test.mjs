@@ -88,6 +88,8 @@ for (const lang of ["km", "lo", "my", "th", "vi", "zh", "en"]) {
     const { plan_data: pd, data, again, cases } = golden.views[lang];
     assert.equal(cases.length, 40);
     for (const c of cases) assert.deepEqual(planView(pd, data, c.record, again), c.view);
+    // Stored results of every shipped version: the older ones keep their own plans.
+    assert.deepEqual(new Set(cases.map((c) => c.record.payload.instrument_version)), new Set(golden.versions));
   });
 
   test(`the phone's progress since the last check is the page's, in ${lang}`, () => {
@@ -100,7 +102,9 @@ for (const lang of ["km", "lo", "my", "th", "vi", "zh", "en"]) {
       assert.deepEqual(progress(c.instrument, pd, r.previous, now, plan), c.keys);
       assert.deepEqual(sinceView(pd, { ...data, instrument: c.instrument }, r), c.view);
     }
-    // Both kinds were met: every part compared, and only the parts the newer version lists.
+    // Both kinds were met: every part compared, and only the parts the newer version lists,
+    // also after a check of an older shipped version (1.0 before 2.0).
+    assert.ok(cases.some((c) => c.record.previous.result.version !== c.record.result.version && golden.versions.includes(c.record.previous.result.version)));
     assert.ok(cases.some((c) => c.keys.overall_change !== null && c.keys.done.length));
     assert.ok(cases.some((c) => c.keys.overall_change === null && c.keys.parts.some((p) => p.comparable)));
     assert.ok(cases.some((c) => c.keys.parts.some((p) => p.change > 0)));
