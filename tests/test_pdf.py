@@ -27,6 +27,7 @@ from lmcself.web.pdf import (
     ZWSP,
     RefusedURL,
     break_points,
+    lean_html,
     own_asset,
     render_document,
     strip_breaks,
@@ -515,3 +516,26 @@ def test_no_glyph_is_missing_from_the_pdfs_faces(module_app, lang, caplog):
         html = render_plan(record, None, pdf=True, business_name="老王 小吃 Sokha 🍜")
         render_document(html, lang).write_pdf(**PDF_OPTIONS)
     assert not [r for r in caplog.records if ".notdef" in r.getMessage()]
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_the_pdf_reads_the_plan_without_the_phones_markup_and_the_same_text(module_app, lang):
+    """The PDF's HTML drops the data-* attributes the phone's script fills its templates by, and
+    the spans that carried only them (fewer boxes to lay out), and nothing else."""
+    record = typical_record(module_app.extensions["instrument"], lang)
+    trust_host(module_app, "check.example.org")  # the plans' address, as PUBLIC_URL would make it
+    with module_app.test_request_context(f"/{lang}/", base_url="https://check.example.org"):
+        g.lang = lang
+        html = render_plan(record, None, pdf=True, business_name='Sokha <span> data-x="1"')
+    lean = lean_html(html)
+    assert "data-slot" in html
+    assert not re.search(r"<[^>]*\sdata-[a-z-]+=", lean)
+    assert not re.search(r"<span\s*>", lean)
+    assert lean.count("<span") == lean.count("</span>")
+    assert lean.count('<span class="') == html.count('<span class="')
+
+    def text(markup: str) -> str:
+        return re.sub(r"<[^>]*>", "", markup)
+
+    assert text(lean) == text(html)
+    assert "Sokha &lt;span&gt; data-x=&#34;1&#34;" in lean

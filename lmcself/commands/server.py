@@ -11,6 +11,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from lmcself.web.pdf_jobs import warm_plan_templates
+
 # IPv4, and IPv6 with three colons or more or a "::" (a time of day such as 16:00:22 is left).
 ADDRESS_RE = re.compile(
     r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"
@@ -81,10 +83,11 @@ class Server(BaseApplication):
 
 def start_pdf_pool(worker: object) -> None:
     """In each server process once it is ready: start (and warm) its PDF renderers, so that the
-    first PDF does not wait seconds for them (web/pdf_jobs.py)."""
+    first PDF does not wait seconds for them, and compile the plan's templates (web/pdf_jobs.py)."""
     app = getattr(worker, "wsgi", None)
     if isinstance(app, Flask) and "pdf_jobs" in app.extensions:
         app.extensions["pdf_jobs"].start()
+        warm_plan_templates(app)
 
 
 def stop_pdf_pool(_arbiter: object, worker: object) -> None:

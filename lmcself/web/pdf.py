@@ -34,6 +34,8 @@ ZWSP = "\u200b"
 # word joiners included so that a Burmese word stays one run.
 UNSPACED_RUN = re.compile("[\u1780-\u17ff\u19e0-\u19ff\u0e80-\u0eff\u1000-\u109f\u2060]{2,}")
 TEXT_NODE = re.compile(r">([^<]+)<")
+DATA_ATTRIBUTE = re.compile(r'\s+data-[a-z0-9-]+="[^"<>]*"')
+SPAN_TAG = re.compile(r"<(/?)span\b([^>]*)>")
 ICU_LOCALE = {"km": "km", "lo": "lo", "my": "my"}
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 # System font files pdf.css may load besides the app's own (Debian's fonts-noto-color-emoji).
@@ -78,8 +80,27 @@ def break_points(text: str, lang: str) -> str:
     return UNSPACED_RUN.sub(mark, text)
 
 
+def lean_html(html: str) -> str:
+    """The plan's HTML without what only the phone's script uses: the data-* attributes its
+    templates are filled by, and the spans that carry nothing else. Each such span is one more
+    inline box to lay out, split across lines and tag (a sixth of WeasyPrint's work, issue 14).
+    Jinja escapes < and " in text and attribute values, so these patterns match markup only."""
+    html = DATA_ATTRIBUTE.sub("", html)
+    bare: list[bool] = []
+
+    def span(tag: re.Match) -> str:
+        if tag.group(1):  # a closing tag closes the latest open span
+            return "" if bare.pop() else tag.group(0)
+        bare.append(not tag.group(2).strip())
+        return "" if bare[-1] else tag.group(0)
+
+    return SPAN_TAG.sub(span, html)
+
+
 def prepare_html(html: str, lang: str) -> str:
-    """Break points in text nodes only (never inside tags or attribute values)."""
+    """The lean HTML (`lean_html`), with break points in text nodes only (never inside tags or
+    attribute values)."""
+    html = lean_html(html)
     if lang not in ICU_LOCALE:
         return html
     return TEXT_NODE.sub(lambda m: ">" + break_points(m.group(1), lang) + "<", html)

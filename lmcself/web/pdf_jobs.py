@@ -50,14 +50,38 @@ def _warm() -> None:
     warm_up()
 
 
-def warm_up() -> None:
-    """Load WeasyPrint, the fonts of every script and the stylesheets (bench/pdf.py times a
-    first plan after this, as the pool's first)."""
-    from lmcself.web.pdf import render_document
+# A letter of each language's script, and the plan's styles that pick a face or a size of their
+# own (bold, headings, the score, the code, the small print, a table, the page number): Pango
+# loads a face for each (family, weight, size) the first time, a tenth of a second each.
+WARM_TEXTS = {"en": "Aa 1", "km": "ក", "lo": "ກ", "my": "က", "th": "ก", "vi": "Ấ", "zh": "中"}
+WARM_BODY = (
+    '<h1>{t}</h1><p class="business-name">{t}</p><p class="meta">{t}</p><h2>{t}</h2>'
+    '<p class="score"><span class="big">1</span> <span class="level">{t}</span></p>'
+    '<ul class="chart"><li>{t} <span class="chart-score">1</span></li></ul>'
+    '<div class="card"><h3>{t}</h3><p>{t}</p></div><h4>{t}</h4>'
+    '<p class="step-title">{t}</p><p>{t} <strong>{t}</strong> <a href="#">{t}</a></p>'
+    '<table class="since-table"><tr><th>{t}</th><td>{t}</td></tr></table>'
+    '<p class="code">{t}</p>'
+)
 
-    for lang, text in (("en", "Aa 1"), ("km", "ក"), ("lo", "ກ"), ("my", "က"), ("th", "ก")):
-        render_document(f'<html lang="{lang}"><body><p>{text}</p></body></html>', lang)
-    render_document('<html lang="zh"><body><p>中</p></body></html>', "zh").write_pdf()
+
+def warm_up() -> None:
+    """Load WeasyPrint, the stylesheets and the faces of every language in every style the plan
+    uses, and write each once (bench/pdf.py times a first plan after this, as the pool's first)."""
+    from lmcself.web.pdf import PDF_OPTIONS, render_document
+
+    for lang, text in WARM_TEXTS.items():
+        html = f'<html lang="{lang}"><body>{WARM_BODY.format(t=text)}</body></html>'
+        render_document(html, lang).write_pdf(**PDF_OPTIONS)
+
+
+def warm_plan_templates(app: Flask) -> None:
+    """In a server process: compile the plan's templates (the page, its layout and the partials),
+    which the first PDF's HTML would otherwise wait for (a fifth of a second)."""
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.startswith("_")):
+        app.jinja_env.get_template(name)
+    for name in ("base.html", "plan.html"):
+        app.jinja_env.get_template(name)
 
 
 def _ready() -> bool:
