@@ -28,6 +28,7 @@ from lmcself.storage.db import (
     FACT_COLUMNS,
     FACT_SLOTS,
     PROTECTION_COLUMNS,
+    fold,
     gap_flags,
     record_key,
     write_lock,
@@ -174,6 +175,7 @@ def insert(
         cursor = db.conn.execute(INSERT_ROW, row)
         if cursor.rowcount == 1:
             db.conn.execute(INSERT_FACT, row)
+            fold(db.conn)
     if cursor.rowcount == 1:
         return Inserted.CREATED
     existing = db.execute(
@@ -466,4 +468,5 @@ def _store(
             report.conflicts.append(submission_id)
     db.conn.executemany(INSERT_ROW, new)
     db.conn.executemany(INSERT_FACT, new)
+    fold(db.conn)  # into the staff figures' sums (db.py: fact_sums), in the same transaction
     report.created += len(new)
