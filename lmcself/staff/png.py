@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import subprocess
+import threading
+from collections import OrderedDict
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -107,8 +109,30 @@ def _colour(value: str) -> tuple[int, int, int]:
     return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
 
 
+# The PNGs drawn lately in this process, by what is drawn (the chart's language, size and
+# shapes: other figures make other shapes): a chart downloaded again, or by a colleague, is not
+# drawn again.
+DRAWN_SIZE = 32
+_DRAWN: OrderedDict[tuple, bytes] = OrderedDict()
+_DRAWN_LOCK = threading.Lock()
+
+
 def png(chart: Chart) -> bytes:
     """The chart drawn as PNG, from the same shapes as its SVG."""
+    key = (chart.lang, chart.width, chart.height, tuple(chart.shapes))
+    with _DRAWN_LOCK:
+        if key in _DRAWN:
+            _DRAWN.move_to_end(key)
+            return _DRAWN[key]
+    data = _draw(chart)
+    with _DRAWN_LOCK:
+        _DRAWN[key] = data
+        while len(_DRAWN) > DRAWN_SIZE:
+            _DRAWN.popitem(last=False)
+    return data
+
+
+def _draw(chart: Chart) -> bytes:
     from lmcself.staff.charts import HIDDEN_FILL, MUTED, Dot, Path, Rect, Text
 
     s = SCALE
@@ -162,5 +186,6 @@ def png(chart: Chart) -> bytes:
                 fill=_colour(shape.fill),
             )
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    # the fastest compression: optimize=True took most of a chart's time, for a tenth less
+    image.save(out, "PNG", compress_level=1)
     return out.getvalue()
