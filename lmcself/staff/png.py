@@ -13,7 +13,7 @@ import io
 import subprocess
 import threading
 from collections import OrderedDict
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont, features
@@ -94,10 +94,12 @@ def _is_mark(char: str) -> bool:
 @cache
 def measure(text: str, lang: str, size: float, bold: bool = False) -> float:
     """The width of a text in units of a chart (as it is drawn, about as a browser draws it)."""
-    return sum(
-        _font(family, size, bold).getlength(part, **_direction(lang))
-        for family, part in _runs(text, lang)
-    )
+    return sum(_length(family, part, lang, size, bold) for family, part in _runs(text, lang))
+
+
+@lru_cache(maxsize=4096)
+def _length(family: str, part: str, lang: str, size: float, bold: bool) -> float:
+    return _font(family, size, bold).getlength(part, **_direction(lang))
 
 
 def _direction(lang: str) -> dict:
@@ -170,7 +172,7 @@ def _draw(chart: Chart) -> bytes:
                     anchor="ls",
                     **_direction(chart.lang),
                 )
-                x += _font(family, shape.size, shape.bold).getlength(part, **_direction(chart.lang))
+                x += _length(family, part, chart.lang, shape.size, shape.bold)
         elif isinstance(shape, Path):
             points = [(x * s, y * s) for x, y in shape.points]
             draw.line(

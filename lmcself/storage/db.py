@@ -261,7 +261,7 @@ def _add_follows(db: sqlite_utils.Database) -> None:
 
 
 # Pre-summed facts (`fact_sums`), so that the staff figures need not scan 100,000 facts: for
-# each set of at most two filter columns (a, b; "" where fewer), the sums of the facts of each
+# each set of at most two filter columns (a, b; "" where fewer; SUM_SETS), the sums of the facts of each
 # (version, av, bv, month, level): how many, their record keys, overall scores, each part's
 # scores and how many have one (a part that does not apply has none), gap flags, and gap flags
 # times record keys. The facts up to rowid `upto` (fact_sums_state) are in them; storage/figures
@@ -272,7 +272,8 @@ SUM_COLUMNS = ("country", "sector", "size", "women_led", "region", "workshop")
 SUM_SETS: tuple[tuple[str, str], ...] = (
     ("", ""),
     *((a, "") for a in SUM_COLUMNS),
-    *((a, b) for i, a in enumerate(SUM_COLUMNS) for b in SUM_COLUMNS[i + 1 :]),
+    # not a workshop with another column: its facts are few and `facts` has an index of workshops
+    *((a, b) for i, a in enumerate(SUM_COLUMNS[:-1]) for b in SUM_COLUMNS[i + 1 : -1]),
 )
 SUM_KEY = ("a", "b", "instrument_version", "av", "bv", "month", "level")
 SUM_MEASURES = (
@@ -284,7 +285,7 @@ SUM_MEASURES = (
     *(f"g{i}" for i in range(GAP_SLOTS)),
     *(f"k{i}" for i in range(GAP_SLOTS)),
 )
-FOLD_CHUNK = 2000  # facts moved into fact_sums at most per transaction
+FOLD_CHUNK = 2000  # facts moved into fact_sums at once (more sum up into fewer rows of it)
 
 
 def fact_measures(row: str, sign: str = "") -> list[str]:
@@ -331,10 +332,16 @@ def _upsert(select: str) -> str:
     )
 
 
-def fold(conn: sqlite3.Connection, limit: int = FOLD_CHUNK) -> None:
+def fold(conn: sqlite3.Connection, limit: int = FOLD_CHUNK, at_least: int = 1) -> None:
     """Move up to `limit` of the facts not yet in fact_sums into them, in the caller's write
-    transaction (storage/submissions.py: with the facts it writes)."""
+    transaction (storage/submissions.py: with the facts it writes), once there are `at_least`."""
     upto = conn.execute("SELECT upto FROM fact_sums_state").fetchone()[0]
+    if at_least > 1:
+        waiting = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM facts WHERE rowid > ? LIMIT ?)", [upto, at_least]
+        ).fetchone()[0]
+        if waiting < at_least:
+            return
     last = conn.execute(
         "SELECT max(rowid) FROM (SELECT rowid FROM facts WHERE rowid > ? ORDER BY rowid LIMIT ?)",
         [upto, limit],

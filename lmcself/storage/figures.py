@@ -35,6 +35,7 @@ from lmcself.storage.db import (
     GAP_SLOTS,
     SUM_COLUMNS,
     SUM_MEASURES,
+    SUM_SETS,
     fact_measures,
 )
 
@@ -135,9 +136,9 @@ def _grouped(
         _MEMO.move_to_end(memo)
         return _MEMO[memo]
     columns = [c for c in SUM_COLUMNS if c in by or (filters or {}).get(c) is not None]
-    if len(columns) <= 2:  # SUM_SETS: every set of up to two
+    if tuple([*columns, "", ""][:2]) in SUM_SETS and len(columns) <= 2:
         out = _scan(db, instrument, by, where, params, keys, _summed(columns))
-    else:  # three columns or more: not pre-summed
+    else:  # three columns, or a workshop with another: not pre-summed
         out = _scan(db, instrument, by, where, params, keys)
     if version is not None:
         _MEMO[memo] = out
