@@ -151,6 +151,7 @@ def test_the_sums_give_the_scan_s_figures_bit_for_bit(tmp_path, monkeypatch, see
     # what is shown of them, exact and protected, the same too
     released = released_figures(db, rows)
     figures._MEMO.clear()
+    figures._SERIES.clear()
     monkeypatch.setattr(
         figures,
         "_grouped",

@@ -496,6 +496,34 @@ def series(
     hides are hidden in every period."""
     if by not in GROUPS or step not in STEPS:
         raise ValueError(f"cannot group by {by!r} and {step!r}")
+    # kept as the sums are (a table of 61 workshops by 10 months takes long to suppress)
+    version = _version(db)
+    chosen = tuple(sorted((filters or {}).items()))
+    memo: tuple = (version, instrument.version, by, k, chosen, since, until, step, protect)
+    if version is not None and memo in _SERIES:
+        return _SERIES[memo]
+    found = _series(db, instrument, by, k, filters, since, until, step, protect)
+    if version is not None:
+        if len(_SERIES) >= MEMO_SIZE:
+            _SERIES.clear()
+        _SERIES[memo] = found
+    return found
+
+
+_SERIES: dict[tuple, Series] = {}
+
+
+def _series(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: str,
+    k: int,
+    filters: dict[str, str] | None,
+    since: str,
+    until: str,
+    step: str,
+    protect: bool,
+) -> Series:
     per = {
         (group, period): cell
         for (group, period), cell in _grouped(
