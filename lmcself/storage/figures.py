@@ -562,10 +562,13 @@ def _series(
             k,
             frozenset(cell for cell in per if visible[cell[0]] is None),
         )
+        of_group: dict[str, dict[str, Cell]] = {}
+        for (group, period), c in per.items():
+            of_group.setdefault(group, {})[period] = c
         for value in sorted(totals, key=_order(instrument, by)):
             if visible[value] is None:
                 continue
-            mine = {period: c for (group, period), c in per.items() if group == value}
+            mine = of_group[value]
             lines.append(line(value, mine, {p: table[(value, p)] for p in mine}))
     return Series(step, periods, line("", whole, all_shown), lines)
 
