@@ -45,6 +45,7 @@ def test_facts_mirror_every_stored_submission_and_the_backfill(tmp_path, monkeyp
         "0007_sign_in_security",
         "0008_protection",
         "0009_follows",
+        "0010_fact_sums",
     ]
     for record in POOL[5:10]:
         insert(old, submission_of(record))  # and new ones with their submission

@@ -38,7 +38,7 @@ def test_the_database_opens_in_datasette_with_accounts_closed(app, instrument, t
         get = ds.client.get
         closed = [
             f"/{name}/{table}{suffix}"
-            for table in ("submissions", "facts", "releases", "users", "devices")
+            for table in ("submissions", "facts", "fact_sums", "releases", "users", "devices")
             for suffix in (".json", ".json?_shape=array", ".csv", "")
         ]
         closed += [

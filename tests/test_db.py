@@ -25,6 +25,7 @@ MIGRATIONS = [
     "0007_sign_in_security",
     "0008_protection",
     "0009_follows",
+    "0010_fact_sums",
 ]
 
 

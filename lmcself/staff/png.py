@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import subprocess
-from functools import cache
+import threading
+from collections import OrderedDict
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont, features
@@ -92,10 +94,12 @@ def _is_mark(char: str) -> bool:
 @cache
 def measure(text: str, lang: str, size: float, bold: bool = False) -> float:
     """The width of a text in units of a chart (as it is drawn, about as a browser draws it)."""
-    return sum(
-        _font(family, size, bold).getlength(part, **_direction(lang))
-        for family, part in _runs(text, lang)
-    )
+    return sum(_length(family, part, lang, size, bold) for family, part in _runs(text, lang))
+
+
+@lru_cache(maxsize=4096)
+def _length(family: str, part: str, lang: str, size: float, bold: bool) -> float:
+    return _font(family, size, bold).getlength(part, **_direction(lang))
 
 
 def _direction(lang: str) -> dict:
@@ -107,8 +111,30 @@ def _colour(value: str) -> tuple[int, int, int]:
     return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
 
 
+# The PNGs drawn lately in this process, by what is drawn (the chart's language, size and
+# shapes: other figures make other shapes): a chart downloaded again, or by a colleague, is not
+# drawn again.
+DRAWN_SIZE = 32
+_DRAWN: OrderedDict[tuple, bytes] = OrderedDict()
+_DRAWN_LOCK = threading.Lock()
+
+
 def png(chart: Chart) -> bytes:
     """The chart drawn as PNG, from the same shapes as its SVG."""
+    key = (chart.lang, chart.width, chart.height, tuple(chart.shapes))
+    with _DRAWN_LOCK:
+        if key in _DRAWN:
+            _DRAWN.move_to_end(key)
+            return _DRAWN[key]
+    data = _draw(chart)
+    with _DRAWN_LOCK:
+        _DRAWN[key] = data
+        while len(_DRAWN) > DRAWN_SIZE:
+            _DRAWN.popitem(last=False)
+    return data
+
+
+def _draw(chart: Chart) -> bytes:
     from lmcself.staff.charts import HIDDEN_FILL, MUTED, Dot, Path, Rect, Text
 
     s = SCALE
@@ -146,7 +172,7 @@ def png(chart: Chart) -> bytes:
                     anchor="ls",
                     **_direction(chart.lang),
                 )
-                x += _font(family, shape.size, shape.bold).getlength(part, **_direction(chart.lang))
+                x += _length(family, part, chart.lang, shape.size, shape.bold)
         elif isinstance(shape, Path):
             points = [(x * s, y * s) for x, y in shape.points]
             draw.line(
@@ -162,5 +188,6 @@ def png(chart: Chart) -> bytes:
                 fill=_colour(shape.fill),
             )
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    # the fastest compression: optimize=True took most of a chart's time, for a tenth less
+    image.save(out, "PNG", compress_level=1)
     return out.getvalue()

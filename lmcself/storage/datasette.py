@@ -4,9 +4,10 @@
 table and column holds, and permissions that keep the account tables (password and token
 hashes, sign-in failures) closed and arbitrary SQL off, since SQL would read any table.
 Datasette publishes nothing record-level: `submissions` (answers, exact dates, re-entry codes)
-and `facts` (groupings, month and scores of each submission) are closed too, as are the
-releases of public figures; what leaves for others goes through `lmcself export` and the
-situation report (docs/privacy.md). Only the workshops table is open.
+and `facts` (groupings, month and scores of each submission) are closed too, as are their exact
+sums (`fact_sums`, down to groups of one) and the releases of public figures; what leaves for
+others goes through `lmcself export` and the situation report (docs/privacy.md). Only the
+workshops table is open.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ CLOSED = (
     "submissions",
     "facts",
     "releases",
+    # The facts' exact sums, down to groups of one (db.py: fact_sums).
+    "fact_sums",
+    "fact_sum_sets",
+    "fact_sums_state",
 )
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "workshops": ("Workshops: code, name, country and date", {}),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -259,6 +260,135 @@ def _add_follows(db: sqlite_utils.Database) -> None:
     db.table("submissions").create_index(["follows"])
 
 
+# Pre-summed facts (`fact_sums`), so that the staff figures need not scan 100,000 facts: for
+# each set of at most two filter columns (a, b; "" where fewer; SUM_SETS), the sums of the facts of each
+# (version, av, bv, month, level): how many, their record keys, overall scores, each part's
+# scores and how many have one (a part that does not apply has none), gap flags, and gap flags
+# times record keys. The facts up to rowid `upto` (fact_sums_state) are in them; storage/figures
+# adds the later ones from `facts` in the same query, so a figure is exact however far behind
+# the sums are. `fold` moves later facts into them, with the facts written; triggers take a
+# deleted or changed fact out of them (and count the change, for figures' memo).
+SUM_COLUMNS = ("country", "sector", "size", "women_led", "region", "workshop")
+SUM_SETS: tuple[tuple[str, str], ...] = (
+    ("", ""),
+    *((a, "") for a in SUM_COLUMNS),
+    # not a workshop with another column: its facts are few and `facts` has an index of workshops
+    *((a, b) for i, a in enumerate(SUM_COLUMNS[:-1]) for b in SUM_COLUMNS[i + 1 : -1]),
+)
+SUM_KEY = ("a", "b", "instrument_version", "av", "bv", "month", "level")
+SUM_MEASURES = (
+    "n",
+    "rkey",
+    "overall",
+    *(f"s{i}" for i in range(FACT_SLOTS)),
+    *(f"c{i}" for i in range(FACT_SLOTS)),
+    *(f"g{i}" for i in range(GAP_SLOTS)),
+    *(f"k{i}" for i in range(GAP_SLOTS)),
+)
+FOLD_CHUNK = 2000  # facts moved into fact_sums at once (more sum up into fewer rows of it)
+
+
+def fact_measures(row: str, sign: str = "") -> list[str]:
+    """One fact's SUM_MEASURES (`row`: NEW, OLD or facts), signed."""
+    return [
+        f"{sign}1",
+        f"{sign}{row}.rkey",
+        f"{sign}{row}.overall",
+        *(f"{sign}coalesce({row}.s{i}, 0)" for i in range(FACT_SLOTS)),
+        *(f"{sign}({row}.s{i} IS NOT NULL)" for i in range(FACT_SLOTS)),
+        *(f"{sign}{row}.g{i}" for i in range(GAP_SLOTS)),
+        *(f"{sign}{row}.g{i} * {row}.rkey" for i in range(GAP_SLOTS)),
+    ]
+
+
+def _sum_rows(row: str, sign: str) -> str:
+    """A fact's rows of fact_sums, one per set, as a SELECT over `fact_sum_sets sums`."""
+
+    def pick(which: str) -> str:
+        cases = " ".join(f"WHEN '{c}' THEN {row}.{c}" for c in SUM_COLUMNS)
+        return f"CASE sums.{which} {cases} ELSE '' END"
+
+    values = [
+        "sums.a",
+        "sums.b",
+        f"{row}.instrument_version",
+        pick("a"),
+        pick("b"),
+        f"{row}.month",
+        f"{row}.level",
+        *fact_measures(row, sign),
+    ]
+    named = ", ".join(f"{v} AS {n}" for v, n in zip(values, (*SUM_KEY, *SUM_MEASURES), strict=True))
+    return f"SELECT {named} FROM fact_sum_sets sums"
+
+
+def _upsert(select: str) -> str:
+    sums = ", ".join(f"sum({m})" for m in SUM_MEASURES)
+    adds = ", ".join(f"{m} = {m} + excluded.{m}" for m in SUM_MEASURES)
+    key = ", ".join(SUM_KEY)
+    return (
+        f"INSERT INTO fact_sums SELECT {key}, {sums} FROM ({select}) WHERE true GROUP BY {key} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {adds}"
+    )
+
+
+def fold(conn: sqlite3.Connection, limit: int = FOLD_CHUNK, at_least: int = 1) -> None:
+    """Move up to `limit` of the facts not yet in fact_sums into them, in the caller's write
+    transaction (storage/submissions.py: with the facts it writes), once there are `at_least`."""
+    upto = conn.execute("SELECT upto FROM fact_sums_state").fetchone()[0]
+    if at_least > 1:
+        waiting = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM facts WHERE rowid > ? LIMIT ?)", [upto, at_least]
+        ).fetchone()[0]
+        if waiting < at_least:
+            return
+    last = conn.execute(
+        "SELECT max(rowid) FROM (SELECT rowid FROM facts WHERE rowid > ? ORDER BY rowid LIMIT ?)",
+        [upto, limit],
+    ).fetchone()[0]
+    if last is None:
+        return
+    facts = _sum_rows("facts", "").replace(
+        "FROM fact_sum_sets sums", "FROM facts, fact_sum_sets sums"
+    )
+    conn.execute(_upsert(f"{facts} WHERE facts.rowid > ? AND facts.rowid <= ?"), [upto, last])
+    conn.execute("UPDATE fact_sums_state SET upto = ?", [last])
+
+
+def _add_fact_sums(db: sqlite_utils.Database) -> None:
+    """fact_sums (above), its state, its triggers and the sums of the facts stored so far."""
+    db.execute("CREATE TABLE fact_sum_sets (a TEXT NOT NULL, b TEXT NOT NULL)")
+    db.conn.executemany("INSERT INTO fact_sum_sets (a, b) VALUES (?, ?)", SUM_SETS)
+    keys = ", ".join(f"{c} TEXT NOT NULL" for c in SUM_KEY)
+    measures = ", ".join(f"{m} INTEGER NOT NULL" for m in SUM_MEASURES)
+    db.execute(
+        f"CREATE TABLE fact_sums ({keys}, {measures}, PRIMARY KEY ({', '.join(SUM_KEY)})) "
+        "WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE fact_sums_state (upto INTEGER NOT NULL, changes INTEGER NOT NULL)")
+    upto = db.execute("SELECT coalesce(max(rowid), 0) FROM facts").fetchone()[0]
+    db.execute("INSERT INTO fact_sums_state (upto, changes) VALUES (?, 0)", [upto])
+    facts = _sum_rows("facts", "").replace(
+        "FROM fact_sum_sets sums", "FROM facts, fact_sum_sets sums"
+    )
+    db.execute(_upsert(facts))
+    # A fact already summed that is deleted or changed: out of the sums (the new one in).
+    folded = "(SELECT upto FROM fact_sums_state)"
+    count = "UPDATE fact_sums_state SET changes = changes + 1;"
+    db.execute(
+        f"CREATE TRIGGER fact_sums_delete AFTER DELETE ON facts WHEN OLD.rowid <= {folded} "
+        f"BEGIN {_upsert(_sum_rows('OLD', '-'))}; END"
+    )
+    db.execute(
+        f"CREATE TRIGGER fact_sums_update AFTER UPDATE ON facts WHEN OLD.rowid <= {folded} "
+        f"BEGIN {_upsert(_sum_rows('OLD', '-'))}; {_upsert(_sum_rows('NEW', ''))}; END"
+    )
+    for event in ("DELETE", "UPDATE"):
+        db.execute(
+            f"CREATE TRIGGER fact_changes_{event.lower()} AFTER {event} ON facts BEGIN {count} END"
+        )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_submissions", _create_submissions),
     ("0002_reentry", _add_reentry),
@@ -269,6 +399,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0007_sign_in_security", _add_sign_in_security),
     ("0008_protection", _add_protection),
     ("0009_follows", _add_follows),
+    ("0010_fact_sums", _add_fact_sums),
 ]
 
 

@@ -31,7 +31,14 @@ from lmcself.core.disclosure import (
 from lmcself.core.instrument import CONTEXT_KEYS, VERSIONS, Instrument, instrument_for
 from lmcself.core.progress import comparable_parts
 from lmcself.core.suppress import suppressed, suppressed_table, total_or_none
-from lmcself.storage.db import GAP_SLOTS
+from lmcself.storage.db import (
+    FACT_SLOTS,
+    GAP_SLOTS,
+    SUM_COLUMNS,
+    SUM_MEASURES,
+    SUM_SETS,
+    fact_measures,
+)
 
 GROUPS = ("country", "sector", "size", "women_led", "region", "workshop", "month")
 FILTERS = ("country", "sector", "size", "women_led", "region", "workshop")
@@ -129,7 +136,11 @@ def _grouped(
     if version is not None and memo in _MEMO:
         _MEMO.move_to_end(memo)
         return _MEMO[memo]
-    out = _scan(db, instrument, by, where, params, keys)
+    columns = [c for c in SUM_COLUMNS if c in by or (filters or {}).get(c) is not None]
+    if tuple([*columns, "", ""][:2]) in SUM_SETS and len(columns) <= 2:
+        out = _scan(db, instrument, by, where, params, keys, _summed(columns))
+    else:  # three columns, or a workshop with another: not pre-summed
+        out = _scan(db, instrument, by, where, params, keys)
     if version is not None:
         _MEMO[memo] = out
         while len(_MEMO) > MEMO_SIZE:
@@ -155,8 +166,43 @@ def _version(db: sqlite_utils.Database) -> tuple | None:
         inode = os.stat(path).st_ino
     except OSError:
         return None
-    # Facts are never deleted: the largest rowid grows with every one added.
-    return (path, inode, db.execute("SELECT max(rowid) FROM facts").fetchone()[0])
+    # The largest rowid grows with every fact added; fact_sums_state counts deletions and changes.
+    return (
+        path,
+        inode,
+        *db.execute(
+            "SELECT (SELECT max(rowid) FROM facts), (SELECT changes FROM fact_sums_state)"
+        ).fetchone(),
+    )
+
+
+def _summed(columns: list[str]) -> tuple[str, list[str]]:
+    """The facts as rows of sums (SUM_MEASURES) with the columns version, `columns`, month and
+    level: fact_sums' rows of the set of these columns, and the facts not yet summed in it
+    (rowid after fact_sums_state's upto), one row each; read in one statement, so both are of
+    the same moment."""
+    a, b = (*columns, "", "")[:2]
+    names = ("instrument_version", *columns, "month", "level")
+    cube = ", ".join(
+        [
+            "instrument_version",
+            *(f"{side} AS {c}" for side, c in zip(("av", "bv"), columns, strict=False)),
+            "month",
+            "level",
+            *SUM_MEASURES,
+        ]
+    )
+    fresh = ", ".join(
+        [
+            *names,
+            *(f"{v} AS {m}" for v, m in zip(fact_measures("facts"), SUM_MEASURES, strict=True)),
+        ]
+    )
+    return (
+        f"(SELECT {cube} FROM fact_sums WHERE a = ? AND b = ? UNION ALL SELECT {fresh} FROM facts"
+        " WHERE facts.rowid > (SELECT upto FROM fact_sums_state))",
+        [a, b],
+    )
 
 
 def _scan(
@@ -166,24 +212,40 @@ def _scan(
     where: str,
     params: list[str],
     keys: bool,
+    summed: tuple[str, list[str]] | None = None,
 ) -> dict[tuple[str, ...], Cell]:
+    """One scan: of `facts`, or of `summed` (_summed: the same sums from fact_sums)."""
     dims = [d.key for d in instrument.dimensions]
     levels = [lv.key for lv in instrument.levels]
     gaps = [g.key for g in instrument.gaps[:GAP_SLOTS]]
-    columns = [
-        *by,
-        "count(*)",
-        "sum(rkey)" if keys else "0",
-        "sum(overall)",
-        *(f"sum(s{i})" for i in range(len(dims))),
-        *("sum(level = ?)" for _ in levels),
-        *(("sum((level = ?) * rkey)" if keys else "0 + ?") for _ in levels),
-        *(f"sum(g{i})" for i in range(len(gaps))),
-        *((f"sum(g{i} * rkey)" if keys else "0") for i in range(len(gaps))),
-    ]
+    assert len(dims) <= FACT_SLOTS
+    source, source_params = summed or ("facts", [])
+    if summed is None:
+        columns = [
+            "count(*)",
+            "sum(rkey)" if keys else "0",
+            "sum(overall)",
+            *(f"sum(s{i})" for i in range(len(dims))),
+            *("sum(level = ?)" for _ in levels),
+            *(("sum((level = ?) * rkey)" if keys else "0 + ?") for _ in levels),
+            *(f"sum(g{i})" for i in range(len(gaps))),
+            *((f"sum(g{i} * rkey)" if keys else "0") for i in range(len(gaps))),
+        ]
+    else:  # the same sums of sums (a part's: none where no fact has a score, as sum() gives)
+        columns = [
+            "sum(n)",
+            "sum(rkey)" if keys else "0",
+            "sum(overall)",
+            *(f"CASE WHEN sum(c{i}) > 0 THEN sum(s{i}) END" for i in range(len(dims))),
+            *("sum(n * (level = ?))" for _ in levels),
+            *(("sum(rkey * (level = ?))" if keys else "0 + ?") for _ in levels),
+            *(f"sum(g{i})" for i in range(len(gaps))),
+            *((f"sum(k{i})" if keys else "0") for i in range(len(gaps))),
+        ]
     group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(by)))}" if by else ""
     rows = db.execute(
-        f"SELECT {', '.join(columns)} FROM facts{where}{group}", [*levels, *levels, *params]
+        f"SELECT {', '.join([*by, *columns])} FROM {source}{where}{group}",
+        [*levels, *levels, *source_params, *params],
     ).fetchall()
     out = {}
     width = len(by)
@@ -292,10 +354,13 @@ def _dashboard(
 # link between two checks, core/progress.py), with the same questionnaire version, makes a pair;
 # its change is the later check's scores minus the earlier one's. A pair belongs to the groups
 # and the month of its later check, and carries that check's record key.
+# The later checks are found first, by the index of `follows` (few submissions follow another;
+# `>= ''`: every code, none NULL, as the index can read it), not by a look-up of every fact.
 PAIRS = (
-    " FROM facts f JOIN submissions s ON s.id = f.id"
-    " JOIN submissions p ON p.reentry = s.follows AND p.id != s.id AND p.created_on <= s.created_on"
-    " JOIN facts pf ON pf.id = p.id AND pf.instrument_version = f.instrument_version"
+    " FROM submissions s CROSS JOIN facts f ON f.id = s.id"
+    " CROSS JOIN submissions p"
+    " ON p.reentry = s.follows AND p.id != s.id AND p.created_on <= s.created_on"
+    " CROSS JOIN facts pf ON pf.id = p.id AND pf.instrument_version = f.instrument_version"
 )
 
 
@@ -305,7 +370,7 @@ def _pair_where(
     where, params = _where(instrument, filters, since, until)
     for column in ("instrument_version", *FILTERS, "month"):
         where = where.replace(f" {column} ", f" f.{column} ")
-    return where, params
+    return where.replace(" WHERE ", " WHERE s.follows >= '' AND ", 1), params
 
 
 def pair_cells(
@@ -432,6 +497,34 @@ def series(
     hides are hidden in every period."""
     if by not in GROUPS or step not in STEPS:
         raise ValueError(f"cannot group by {by!r} and {step!r}")
+    # kept as the sums are (a table of 61 workshops by 10 months takes long to suppress)
+    version = _version(db)
+    chosen = tuple(sorted((filters or {}).items()))
+    memo: tuple = (version, instrument.version, by, k, chosen, since, until, step, protect)
+    if version is not None and memo in _SERIES:
+        return _SERIES[memo]
+    found = _series(db, instrument, by, k, filters, since, until, step, protect)
+    if version is not None:
+        if len(_SERIES) >= MEMO_SIZE:
+            _SERIES.clear()
+        _SERIES[memo] = found
+    return found
+
+
+_SERIES: dict[tuple, Series] = {}
+
+
+def _series(
+    db: sqlite_utils.Database,
+    instrument: Instrument,
+    by: str,
+    k: int,
+    filters: dict[str, str] | None,
+    since: str,
+    until: str,
+    step: str,
+    protect: bool,
+) -> Series:
     per = {
         (group, period): cell
         for (group, period), cell in _grouped(
@@ -470,10 +563,13 @@ def series(
             k,
             frozenset(cell for cell in per if visible[cell[0]] is None),
         )
+        of_group: dict[str, dict[str, Cell]] = {}
+        for (group, period), c in per.items():
+            of_group.setdefault(group, {})[period] = c
         for value in sorted(totals, key=_order(instrument, by)):
             if visible[value] is None:
                 continue
-            mine = {period: c for (group, period), c in per.items() if group == value}
+            mine = of_group[value]
             lines.append(line(value, mine, {p: table[(value, p)] for p in mine}))
     return Series(step, periods, line("", whole, all_shown), lines)
 

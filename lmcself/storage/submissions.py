@@ -27,7 +27,9 @@ from lmcself.storage.db import (
     BUSY_TIMEOUT_MS,
     FACT_COLUMNS,
     FACT_SLOTS,
+    FOLD_CHUNK,
     PROTECTION_COLUMNS,
+    fold,
     gap_flags,
     record_key,
     write_lock,
@@ -69,6 +71,7 @@ INSERT_FACT = (
     + ")"
 )
 CHUNK = 500  # rows per INSERT batch and per look-up of existing ids
+FOLD_POST = 20  # a post sums its fact, and a few left by an import (db.py: fold)
 
 
 class Inserted(Enum):
@@ -174,6 +177,7 @@ def insert(
         cursor = db.conn.execute(INSERT_ROW, row)
         if cursor.rowcount == 1:
             db.conn.execute(INSERT_FACT, row)
+            fold(db.conn, FOLD_POST)
     if cursor.rowcount == 1:
         return Inserted.CREATED
     existing = db.execute(
@@ -466,4 +470,7 @@ def _store(
             report.conflicts.append(submission_id)
     db.conn.executemany(INSERT_ROW, new)
     db.conn.executemany(INSERT_FACT, new)
+    # into the staff figures' sums (db.py: fact_sums), in the same transaction, a few chunks at
+    # once (the figures read the facts not yet summed from `facts`)
+    fold(db.conn, at_least=FOLD_CHUNK)
     report.created += len(new)
