@@ -121,7 +121,7 @@ class Question:
 
     def applies(self, values: Mapping[str, str]) -> bool:
         """Whether the question is shown and scored, given the context and answers so far."""
-        return all(c.holds(values) for c in self.when)
+        return not self.when or all(c.holds(values) for c in self.when)
 
     @cached_property
     def _options_by_key(self) -> dict[str, Option]:
@@ -186,10 +186,15 @@ class Instrument:
     # the scored ones, kept in the answers, never scored.
     unscored: tuple[Question, ...] = ()
 
-    @property
+    @cached_property  # asked for twice by every submission checked (an import: 100,000 times)
     def questions(self) -> tuple[Question, ...]:
         """Every scored question, in the order the owner meets them."""
         return tuple(q for d in self.dimensions for q in d.questions)
+
+    @cached_property
+    def answer_keys(self) -> frozenset[str]:
+        """The keys of every question answered, scored or not."""
+        return frozenset(q.key for q in (*self.questions, *self.unscored))
 
     def dimension(self, key: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.key == key), None)

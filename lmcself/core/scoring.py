@@ -101,8 +101,7 @@ def score(
     made for another version of the instrument. Answers to questions that do not apply (hidden by
     a condition) are ignored.
     """
-    known = {q.key for q in instrument.questions} | {q.key for q in instrument.unscored}
-    extra = sorted(set(answers) - known)
+    extra = sorted(set(answers) - instrument.answer_keys)
     if extra:
         raise ScoringError(f"unknown question {extra[0]!r} for instrument {instrument.version}")
     values = dict(context or {})  # grows question by question: a hidden answer never counts

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import operator
 import os
 import socket
 import sqlite3
@@ -291,21 +292,45 @@ def store_many(
     return _staged_import(db, itertools.chain(first, rows), progress, workshops)
 
 
-IMPORT_TABLES = """
-CREATE TABLE IF NOT EXISTS imports (
-    id TEXT PRIMARY KEY, state TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
-    beat_at REAL NOT NULL, workshops TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS import_staging (
-    import_id TEXT NOT NULL, seq INTEGER NOT NULL, row TEXT NOT NULL,
-    PRIMARY KEY (import_id, seq));
-"""
+# A staged row keeps every value of `stored_row` in a column of its own (SQLite keeps each
+# value's type): staging and publishing then write and read values, not JSON text.
+STAGED_COLUMNS = tuple(dict.fromkeys((*ROW_COLUMNS, *FACT_COLUMNS, *PROTECTION_COLUMNS)))
+_staged_values = operator.itemgetter(*STAGED_COLUMNS)
+IMPORT_TABLES = (
+    "CREATE TABLE IF NOT EXISTS imports (id TEXT PRIMARY KEY, state TEXT NOT NULL, "
+    "host TEXT NOT NULL, pid INTEGER NOT NULL, beat_at REAL NOT NULL, workshops TEXT NOT NULL, "
+    "published TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE IF NOT EXISTS import_staging (import_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+    f"{', '.join(STAGED_COLUMNS)}, PRIMARY KEY (import_id, seq))",
+)
+STAGE_ROWS = (
+    f"INSERT INTO import_staging (import_id, seq, {', '.join(STAGED_COLUMNS)}) "
+    f"VALUES (?, ?, {', '.join('?' * len(STAGED_COLUMNS))})"
+)
 STALE_AFTER = 600.0  # seconds without a chunk written: the import's process is taken as gone
 
 
 def _ensure_import_tables(db: sqlite_utils.Database) -> None:
-    if not db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'import_staging'").fetchone():
-        with write_lock:
-            db.conn.executescript(IMPORT_TABLES)
+    imports, columns = (
+        [r[1] for r in db.conn.execute(f"PRAGMA table_info({table})")]
+        for table in ("imports", "import_staging")
+    )
+    if "published" in imports and columns and "row" not in columns:
+        return
+    with writing(db):  # made, or brought up from the first staged imports (rows as JSON text)
+        if imports and "published" not in imports:
+            db.conn.execute("ALTER TABLE imports ADD COLUMN published TEXT NOT NULL DEFAULT ''")
+        if "row" in columns:
+            db.conn.execute("ALTER TABLE import_staging RENAME TO import_staging_json")
+        for statement in IMPORT_TABLES:
+            db.conn.execute(statement)
+        if "row" in columns:
+            values = ", ".join(f"json_extract(row, '$.{c}')" for c in STAGED_COLUMNS)
+            db.conn.execute(
+                f"INSERT INTO import_staging (import_id, seq, {', '.join(STAGED_COLUMNS)}) "
+                f"SELECT import_id, seq, {values} FROM import_staging_json"
+            )
+            db.conn.execute("DROP TABLE import_staging_json")
 
 
 def _alive(host: str, pid: int, beat_at: float) -> bool:
@@ -361,35 +386,41 @@ def _staged_import(
         )
     seen: dict[str, str] = {}  # id: content hash of its first copy in the file
     try:
-        known = known_codes(db) | {str(w["code"]) for w in workshops}
-        seq = 0
-        for chunk in _chunks(rows, CHUNK):
-            _check_workshops(chunk, known)
-            staged = []
-            for row in chunk:
-                submission_id, digest = str(row["id"]), str(row["content_hash"])
-                if submission_id not in seen:
-                    seen[submission_id] = digest
-                    staged.append((import_id, seq, json.dumps(row)))
-                    seq += 1
-                elif seen[submission_id] == digest:
-                    report.existing += 1
-                else:
-                    report.conflicts.append(submission_id)
-            with writing(db):
-                db.conn.executemany(
-                    "INSERT INTO import_staging (import_id, seq, row) VALUES (?, ?, ?)", staged
-                )
+        with _import_writes(db):
+            known = known_codes(db) | {str(w["code"]) for w in workshops}
+            seq = 0
+            for chunk in _chunks(rows, CHUNK):
+                _check_workshops(chunk, known)
+                # Stored rows are never changed or removed: a row already stored is counted
+                # now (existing, or a conflict) and not staged.
+                stored = _stored_hashes(db, [str(row["id"]) for row in chunk])
+                staged = []
+                for row in chunk:
+                    submission_id, digest = str(row["id"]), str(row["content_hash"])
+                    known_hash = seen.get(submission_id)
+                    if known_hash is None:
+                        seen[submission_id] = digest
+                        known_hash = stored.get(submission_id)
+                        if known_hash is None:
+                            staged.append((import_id, seq, *_staged_values(row)))
+                            seq += 1
+                            continue
+                    if known_hash == digest:
+                        report.existing += 1
+                    else:
+                        report.conflicts.append(submission_id)
+                with writing(db):
+                    db.conn.executemany(STAGE_ROWS, staged)
+                    db.conn.execute(
+                        "UPDATE imports SET beat_at = ? WHERE id = ?", [time.time(), import_id]
+                    )
+                progress(len(chunk))
+            with writing(db):  # the one small update that commits the import
+                report.workshop_conflicts = merge_workshops(db, workshops)
                 db.conn.execute(
-                    "UPDATE imports SET beat_at = ? WHERE id = ?", [time.time(), import_id]
+                    "UPDATE imports SET state = 'publishing', beat_at = ? WHERE id = ?",
+                    [time.time(), import_id],
                 )
-            progress(len(chunk))
-        with writing(db):  # the one small update that commits the import
-            report.workshop_conflicts = merge_workshops(db, workshops)
-            db.conn.execute(
-                "UPDATE imports SET state = 'publishing', beat_at = ? WHERE id = ?",
-                [time.time(), import_id],
-            )
     except BaseException:
         _discard(db, import_id)
         raise
@@ -397,37 +428,73 @@ def _staged_import(
     return report
 
 
-def _discard(db: sqlite_utils.Database, import_id: str) -> None:
-    """Remove a staged import's rows (chunk by chunk), then its entry."""
-    while True:
-        with writing(db):
-            removed = db.conn.execute(
-                "DELETE FROM import_staging WHERE rowid IN (SELECT rowid FROM import_staging "
-                "WHERE import_id = ? LIMIT ?)",
-                [import_id, CHUNK * 4],
-            ).rowcount
+@contextlib.contextmanager
+def _import_writes(db: sqlite_utils.Database, **settings: object) -> Iterator[None]:
+    """Settings of this connection (only: the phones' posts keep theirs) for an import's chunks.
+    They are committed without waiting for the disk: synchronous NORMAL, safe in WAL mode, where
+    a power cut keeps the transactions up to some point, whole, so an import comes back staging
+    (removed by the next) or publishing (finished by the next). The import's last transaction,
+    under the connection's own setting, makes it durable before it returns. A cache that holds
+    a chunk's pages (SQLite's 2 MB writes part of a chunk twice). `settings`: more PRAGMAs."""
+    settings = {"synchronous": "NORMAL", "cache_size": -64 * 1024, **settings}
+    before = {name: db.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in settings}
+    for name, value in settings.items():
+        db.conn.execute(f"PRAGMA {name} = {value}")
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            db.conn.execute(f"PRAGMA {name} = {value}")
+
+
+def _discard(db: sqlite_utils.Database, import_id: str, published: bool = False) -> None:
+    """Remove a staged import's rows (chunk by chunk), then its entry (the transaction that
+    makes the import's end durable). Rows of a `published` import are copies of stored ones:
+    removed without overwriting their pages with zeros first (secure_delete FAST)."""
+    with _import_writes(db, secure_delete="FAST" if published else "ON"):
+        while True:
+            with writing(db):
+                removed = db.conn.execute(
+                    "DELETE FROM import_staging WHERE rowid IN (SELECT rowid FROM import_staging "
+                    "WHERE import_id = ? LIMIT ?)",
+                    [import_id, CHUNK * 4],
+                ).rowcount
             if not removed:
-                db.conn.execute("DELETE FROM imports WHERE id = ?", [import_id])
-                return
+                break
+    with writing(db):
+        db.conn.execute("DELETE FROM imports WHERE id = ?", [import_id])
 
 
 def _publish(db: sqlite_utils.Database, import_id: str, report: ImportReport) -> None:
-    """Move a committed import's staged rows to `submissions` and `facts`, chunk by chunk."""
-    while True:
-        with writing(db):
-            staged = db.conn.execute(
-                "SELECT seq, row FROM import_staging WHERE import_id = ? ORDER BY seq LIMIT ?",
-                [import_id, CHUNK],
-            ).fetchall()
-            if not staged:
-                db.conn.execute("DELETE FROM imports WHERE id = ?", [import_id])
-                break
-            _store(db, [json.loads(r) for _seq, r in staged], {}, report)
-            db.conn.execute(
-                "DELETE FROM import_staging WHERE import_id = ? AND seq <= ?",
-                [import_id, staged[-1][0]],
-            )
-            db.conn.execute("UPDATE imports SET beat_at = ? WHERE id = ?", [time.time(), import_id])
+    """Move a committed import's staged rows to `submissions` and `facts`, chunk by chunk, in
+    the order of their ids: so a chunk adds to a few pages of the indexes on the id (random
+    UUIDs; in file order each chunk rewrote most of those pages). Each chunk's transaction
+    records its last id, so an import finished by the next one goes on after it; the staged
+    rows are removed at the end."""
+    (after,) = db.conn.execute("SELECT published FROM imports WHERE id = ?", [import_id]).fetchone()
+    seqs = [
+        seq
+        for (seq,) in db.conn.execute(
+            "SELECT seq FROM import_staging WHERE import_id = ? AND id > ? ORDER BY id",
+            [import_id, after],
+        )
+    ]
+    with _import_writes(db):
+        for start in range(0, len(seqs), CHUNK):
+            chunk = seqs[start : start + CHUNK]
+            with writing(db):
+                staged = db.conn.execute(
+                    f"SELECT {', '.join(STAGED_COLUMNS)} FROM import_staging "
+                    f"WHERE import_id = ? AND seq IN ({', '.join('?' * len(chunk))}) ORDER BY id",
+                    [import_id, *chunk],
+                )
+                rows = [dict(zip(STAGED_COLUMNS, r, strict=True)) for r in staged]
+                _store(db, rows, {}, report)
+                db.conn.execute(
+                    "UPDATE imports SET published = ?, beat_at = ? WHERE id = ?",
+                    [rows[-1]["id"], time.time(), import_id],
+                )
+    _discard(db, import_id, published=True)
 
 
 def _chunks(rows: Iterator[dict[str, object]], size: int) -> Iterator[list[dict[str, object]]]:
@@ -450,13 +517,7 @@ def _store(
     seen: dict[str, str],
     report: ImportReport,
 ) -> None:
-    ids = [str(r["id"]) for r in rows]
-    marks = ", ".join("?" * len(ids))
-    stored = dict(
-        db.conn.execute(
-            f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})", ids
-        ).fetchall()
-    )
+    stored = _stored_hashes(db, [str(r["id"]) for r in rows])
     new = []
     for row in rows:
         submission_id, digest = str(row["id"]), str(row["content_hash"])
@@ -474,3 +535,10 @@ def _store(
     # once (the figures read the facts not yet summed from `facts`)
     fold(db.conn, at_least=FOLD_CHUNK)
     report.created += len(new)
+
+
+def _stored_hashes(db: sqlite_utils.Database, ids: list[str]) -> dict[str, str]:
+    """{id: content hash} of those of `ids` (at most CHUNK) that are stored."""
+    marks = ", ".join("?" * len(ids))
+    sql = f"SELECT id, content_hash FROM submissions WHERE id IN ({marks})"
+    return dict(db.conn.execute(sql, ids).fetchall())
