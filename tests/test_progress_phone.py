@@ -62,6 +62,17 @@ def previous_check(live_server, lang: str):
     return before
 
 
+def answer_the_parts(page, answers: dict[str, str]) -> None:
+    """Answer every part's step on the phone, then (2.0) the unscored questions' step, last."""
+    for n, dim in enumerate(INSTRUMENT.dimensions, start=1):
+        page.wait_for_selector(f"#assess section[data-step='{n}']:not([hidden])")
+        page.evaluate(CHOOSE, [n, {q.key: answers[q.key] for q in dim.questions}])
+    if INSTRUMENT.unscored:
+        n = len(INSTRUMENT.dimensions) + 1
+        page.wait_for_selector(f"#assess section[data-step='{n}']:not([hidden])")
+        page.evaluate(CHOOSE, [n, {q.key: q.options[0].key for q in INSTRUMENT.unscored}])
+
+
 @pytest.mark.parametrize("lang", list(LOCALES))
 def test_the_phone_shows_progress_offline(browser, gate, live_server, lang):
     before = previous_check(live_server, lang)
@@ -79,13 +90,7 @@ def test_the_phone_shows_progress_offline(browser, gate, live_server, lang):
     page.evaluate(CHOOSE, [0, {}])
     gate.cut()  # the laptop goes away, then the phone's internet
     context.set_offline(True)
-    for n, dim in enumerate(INSTRUMENT.dimensions, start=1):
-        page.wait_for_selector(f"#assess section[data-step='{n}']:not([hidden])")
-        page.evaluate(CHOOSE, [n, {q.key: answers[q.key] for q in dim.questions}])
-    if INSTRUMENT.unscored:  # 2.0: the unscored questions' step, last
-        n = len(INSTRUMENT.dimensions) + 1
-        page.wait_for_selector(f"#assess section[data-step='{n}']:not([hidden])")
-        page.evaluate(CHOOSE, [n, {q.key: q.options[0].key for q in INSTRUMENT.unscored}])
+    answer_the_parts(page, answers)
     page.wait_for_selector("#result:not([hidden]) .since")
     sync_status(page, "offline")
     on_phone = page.evaluate(SINCE, "#result")

@@ -13,7 +13,7 @@ from lmcself.web.i18n import LOCALES
 from .conftest import context_answers, make_submission, top_answers
 from .test_offline_matrix import phone_context, shot, sync_status, wait_until_kept
 from .test_progress import improved_answers
-from .test_progress_phone import CHOOSE, INSTRUMENT, SINCE, previous_check
+from .test_progress_phone import CHOOSE, INSTRUMENT, SINCE, answer_the_parts, previous_check
 
 
 @pytest.mark.parametrize("lang", list(LOCALES))
@@ -75,9 +75,7 @@ def test_a_code_typed_in_the_app_shows_progress_offline(browser, gate, live_serv
     page.evaluate(CHOOSE, [0, {}])
     gate.cut()  # the server goes away, then the phone's internet
     context.set_offline(True)
-    for n, dim in enumerate(INSTRUMENT.dimensions, start=1):
-        page.wait_for_selector(f"#assess section[data-step='{n}']:not([hidden])")
-        page.evaluate(CHOOSE, [n, {q.key: answers[q.key] for q in dim.questions}])
+    answer_the_parts(page, answers)
     page.wait_for_selector("#result:not([hidden]) .since")
     sync_status(page, "offline")
     on_phone = page.evaluate(SINCE, "#result")
