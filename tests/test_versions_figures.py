@@ -130,21 +130,25 @@ def other(app) -> str:
     return next(v for v in VERSIONS if v != current)
 
 
+def versions_note(page: str, select_id: str, version: str) -> list[str]:
+    """Checks that the page's select has the version chosen and its note names the pooled
+    versions; gives the note's lines on the checks of other versions."""
+    select = re.search(rf'<select id="{select_id}" name="version">(.*?)</select>', page, re.S)
+    assert select and re.search(rf'value="{version}"[^>]* selected', select.group(1))
+    note = re.search(r'<div class="note versions-note" role="note">(.*?)</div>', page, re.S)
+    assert note
+    assert "1.0 + 2.0" in note.group(1) and version in note.group(1)
+    return re.findall(r'<p class="other-versions">(.*?)</p>', note.group(1), re.S)
+
+
 @pytest.mark.parametrize("lang", list(LOCALES))
 def test_the_dashboard_pools_presence_and_says_so(both, lang):
     client = both.test_client()
     sign_in(client, "vera", lang=lang)
     current = both.extensions["instrument"].version
     for version, elsewhere in ((current, other(both)), (other(both), current)):
-        counted = version
         page = client.get(f"/{lang}/staff/dashboard?by=country&version={version}").text
-        select = re.search(r'<select id="f-version" name="version">(.*?)</select>', page, re.S)
-        assert select and re.search(rf'value="{counted}"[^>]* selected', select.group(1))
-        note = re.search(r'<div class="note versions-note" role="note">(.*?)</div>', page, re.S)
-        assert note, lang
-        assert "1.0 + 2.0" in note.group(1)
-        assert counted in note.group(1)
-        others = re.findall(r'<p class="other-versions">(.*?)</p>', note.group(1), re.S)
+        others = versions_note(page, "f-version", version)
         assert len(others) == 1 and f"version={elsewhere}" in others[0]
         heat = page.split('id="chart-heat"', 1)[1].split("</table>", 1)[0]
         assert '<span class="pooled-versions">(1.0 + 2.0)</span>' in heat
@@ -180,12 +184,7 @@ def test_the_report_pools_presence_and_counts_the_other_version(both, lang):
     current = both.extensions["instrument"].version
     for version, elsewhere in ((current, other(both)), (other(both), current)):
         page = client.get(f"/{lang}/staff/report?period=2026-Q4&version={version}").text
-        select = re.search(r'<select id="r-version" name="version">(.*?)</select>', page, re.S)
-        assert select and re.search(rf'value="{version}"[^>]* selected', select.group(1))
-        note = re.search(r'<div class="note versions-note" role="note">(.*?)</div>', page, re.S)
-        assert note, lang
-        assert "1.0 + 2.0" in note.group(1) and version in note.group(1)
-        others = re.findall(r'<p class="other-versions">(.*?)</p>', note.group(1), re.S)
+        others = versions_note(page, "r-version", version)
         assert len(others) == 1 and elsewhere in others[0]
         assert '<span class="pooled-versions">(1.0 + 2.0)</span>' in page
         pdf_link = re.search(r'href="(/[a-z]+/staff/report\.pdf[^"]*)"', page)
