@@ -285,6 +285,7 @@ SUM_MEASURES = (
     *(f"g{i}" for i in range(GAP_SLOTS)),
     *(f"k{i}" for i in range(GAP_SLOTS)),
 )
+STORED_FACTS = "facts, fact_sum_sets sums"  # each fact stored, once per set
 FOLD_CHUNK = 2000  # facts moved into fact_sums at once (more sum up into fewer rows of it)
 
 
@@ -301,8 +302,9 @@ def fact_measures(row: str, sign: str = "") -> list[str]:
     ]
 
 
-def _sum_rows(row: str, sign: str) -> str:
-    """A fact's rows of fact_sums, one per set, as a SELECT over `fact_sum_sets sums`."""
+def _sum_rows(row: str, sign: str, source: str = "fact_sum_sets sums") -> str:
+    """A fact's rows of fact_sums, one per set, as a SELECT over `source` (the sets; with
+    `facts` before them for the facts stored, rather than a trigger's NEW or OLD row)."""
 
     def pick(which: str) -> str:
         cases = " ".join(f"WHEN '{c}' THEN {row}.{c}" for c in SUM_COLUMNS)
@@ -319,7 +321,7 @@ def _sum_rows(row: str, sign: str) -> str:
         *fact_measures(row, sign),
     ]
     named = ", ".join(f"{v} AS {n}" for v, n in zip(values, (*SUM_KEY, *SUM_MEASURES), strict=True))
-    return f"SELECT {named} FROM fact_sum_sets sums"
+    return f"SELECT {named} FROM {source}"
 
 
 def _upsert(select: str) -> str:
@@ -348,9 +350,7 @@ def fold(conn: sqlite3.Connection, limit: int = FOLD_CHUNK, at_least: int = 1) -
     ).fetchone()[0]
     if last is None:
         return
-    facts = _sum_rows("facts", "").replace(
-        "FROM fact_sum_sets sums", "FROM facts, fact_sum_sets sums"
-    )
+    facts = _sum_rows("facts", "", STORED_FACTS)
     conn.execute(_upsert(f"{facts} WHERE facts.rowid > ? AND facts.rowid <= ?"), [upto, last])
     conn.execute("UPDATE fact_sums_state SET upto = ?", [last])
 
@@ -368,10 +368,7 @@ def _add_fact_sums(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE fact_sums_state (upto INTEGER NOT NULL, changes INTEGER NOT NULL)")
     upto = db.execute("SELECT coalesce(max(rowid), 0) FROM facts").fetchone()[0]
     db.execute("INSERT INTO fact_sums_state (upto, changes) VALUES (?, 0)", [upto])
-    facts = _sum_rows("facts", "").replace(
-        "FROM fact_sum_sets sums", "FROM facts, fact_sum_sets sums"
-    )
-    db.execute(_upsert(facts))
+    db.execute(_upsert(_sum_rows("facts", "", STORED_FACTS)))
     # A fact already summed that is deleted or changed: out of the sums (the new one in).
     folded = "(SELECT upto FROM fact_sums_state)"
     count = "UPDATE fact_sums_state SET changes = changes + 1;"
