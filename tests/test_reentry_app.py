@@ -118,3 +118,30 @@ def test_without_a_connection_the_app_says_the_code_needs_one(browser, gate, liv
     page.wait_for_selector(".reentry-status:not([hidden])")
     assert page.locator(".reentry-status").text_content() == strings["code_offline"]
     context.close()
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_guessing_codes_is_slowed_and_then_gives_nothing(client, app, lang):
+    """The attack: one address trying codes to find someone's check. After the burst every try,
+    the right code included, is answered 429 with Retry-After and no answers."""
+    import uuid
+
+    from lmcself.storage.db import get_db
+    from lmcself.storage.submissions import insert
+
+    before = make_submission(
+        INSTRUMENT, str(uuid.uuid4()), lang, context_answers(INSTRUMENT), top_answers(INSTRUMENT)
+    )
+    with app.app_context():
+        insert(get_db(), before)
+    burst = app.config["SUBMIT_BURST"]
+    guesses = [client.get(f"/{lang}/previous/AAAA-{i:04d}.json") for i in range(burst)]
+    assert [r.status_code for r in guesses] == [404] * burst
+    right = client.get(f"/{lang}/previous/{before.reentry}.json")
+    assert right.status_code == 429 and int(right.headers["Retry-After"]) >= 1
+    assert "answers" not in right.get_json() and before.reentry not in right.text
+    # another address is not slowed by this one's guesses
+    other = client.get(
+        f"/{lang}/previous/{before.reentry}.json", environ_base={"REMOTE_ADDR": "10.0.0.9"}
+    )
+    assert other.status_code == 200 and other.get_json()["code"] == before.reentry
