@@ -71,8 +71,19 @@ class Result:
 
     @classmethod
     def from_dict(cls, data: dict) -> Result:
-        dims = tuple(DimensionScore(**d) for d in data["dimensions"])
-        return cls(**{**data, "dimensions": dims})
+        # By name, not **data: every stored row read (an export of 100,000) builds one.
+        return cls(
+            data["version"],
+            data["overall"],
+            data["level"],
+            tuple(
+                DimensionScore(d["key"], d["score"], d["level"], d["dont_know"])
+                for d in data["dimensions"]
+            ),
+            data["strongest"],
+            data["weakest"],
+            data["dont_know"],
+        )
 
     def dimension(self, key: str) -> DimensionScore:
         return next(d for d in self.dimensions if d.key == key)
