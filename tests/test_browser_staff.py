@@ -138,3 +138,58 @@ def test_the_room_view_refreshes_without_a_reload(browser, live_server, views_da
         assert page.locator("#room-figures .chart").count() == 1
     finally:
         context.close()
+
+
+A4_TEXT_WIDTH = 718  # A4's 210 mm less Chromium's default print margins (10 mm each), in CSS px
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_the_dashboard_and_the_report_print_on_clean_a4_pages(
+    browser, live_server, views_data, code, tmp_path
+):
+    """Printed (the print stylesheet): no controls, no download links, nothing wider than the
+    paper, every chart's figures on the page; the PDF Chromium prints is A4."""
+    import subprocess
+
+    context, page = signed_in(browser, live_server, code, 1280)
+    try:
+        for path in ("dashboard?by=country&step=quarter", "report"):
+            page.goto(f"{live_server.url}/{code}/staff/{path}")
+            page.emulate_media(media="print")
+            page.set_viewport_size({"width": A4_TEXT_WIDTH, "height": 1000})
+            for hidden in (".top", ".filter-bar", ".downloads", ".compare-pick"):
+                shown = page.locator(hidden).evaluate_all(
+                    "els => els.filter(e => e.getClientRects().length > 0).length"
+                )
+                assert shown == 0, (path, hidden)
+            wide = page.evaluate(
+                """(limit) => [...document.querySelectorAll('main *')]
+                     .filter(e => e.getClientRects().length
+                                  && e.getBoundingClientRect().right > limit + 1)
+                     .map(e => [e.tagName, e.getAttribute('class'),
+                                 e.closest('[id]') && e.closest('[id]').id,
+                                 Math.round(e.getBoundingClientRect().right)].join(' '))
+                     .slice(0, 5)""",
+                A4_TEXT_WIDTH,
+            )
+            assert wide == [], (path, wide)
+            clipped = page.evaluate(
+                """() => [...document.querySelectorAll('main *')]
+                     .filter(e => e.getClientRects().length && e.clientWidth > 1
+                                  && e.scrollWidth > e.clientWidth + 1
+                                  && getComputedStyle(e).overflowX !== 'visible')
+                     .map(e => [e.tagName, e.getAttribute('class'),
+                                 e.closest('[id]') && e.closest('[id]').id].join(' '))
+                     .slice(0, 5)"""
+            )
+            assert clipped == [], (path, clipped)  # a scroll box would cut a table on paper
+            pdf = tmp_path / f"{code}-{path.split('?')[0]}.pdf"
+            pdf.write_bytes(page.pdf(format="A4", print_background=True))
+            info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+            assert "(A4)" in info, info
+            text = subprocess.run(
+                ["pdftotext", str(pdf), "-"], capture_output=True, text=True
+            ).stdout
+            assert "PNG" not in text and "CSV" not in text, path  # no download links printed
+    finally:
+        context.close()
