@@ -16,6 +16,7 @@ from lmcself.central.bundle import (
     BundleError,
     check_bundle,
     checked_rows,
+    exported_lines,
     import_rows,
     signature,
 )
@@ -319,3 +320,37 @@ def test_an_edited_header_is_refused(app, central, instrument, tmp_path):
     _refused(central, bundle, "checksum does not match")
     rewrite(bundle, lambda lines: (lines[0]["workshops"][0].update(country="FR"), reseal(lines)))
     _refused(central, bundle, "unknown country 'FR'")
+
+
+def test_a_stored_rows_line_is_the_line_of_its_submission():
+    """exported_lines reads lines straight from the rows (scores not read): the same lines, in
+    the same order, as reading each stored Submission and turning it into its line, for both
+    versions, with and without a workshop or a previous check, and an old locale spelling."""
+    import dataclasses
+
+    from lmcself.core.instrument import instrument_for
+    from lmcself.core.plan import reentry_code
+    from lmcself.storage import submissions as stored
+
+    from .conftest import memory_database, submission_of
+
+    made = [
+        submission_of(record)
+        for version, seed, workshop in (("1.0", 1, None), ("2.0", 2, "HANOI-01"), ("2.0", 3, None))
+        for record in random_records(instrument_for(version), 15, seed=seed, workshop=workshop)
+    ]
+    made[4] = dataclasses.replace(made[4], follows=reentry_code(made[0].id))
+    made[20] = dataclasses.replace(made[20], follows=reentry_code(made[1].id))
+    db = memory_database([])
+    db["workshops"].insert(
+        {"code": "HANOI-01", "name": "Hà Nội", "country": "VN", "held_on": "2026-11-01"}
+    )
+    for submission in made:
+        stored.insert(db, submission)
+    db.execute("UPDATE submissions SET locale = 'zh_Hans' WHERE locale = 'zh'")
+    assert db.execute("SELECT count(*) FROM submissions WHERE locale = 'zh_Hans'").fetchone()[0]
+    for workshop in (None, "HANOI-01"):
+        expected = [s.to_line() for s in stored.all_of(db, workshop)]
+        assert list(exported_lines(db, workshop)) == expected
+        assert len(expected) == (45 if workshop is None else 15)
+    assert sum("follows" in line for line in exported_lines(db)) == 2

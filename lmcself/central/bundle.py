@@ -48,9 +48,8 @@ class BundleError(ValueError):
 
 
 def exported_lines(db: sqlite_utils.Database, workshop: str | None = None) -> Iterator[dict]:
-    """Stored submissions as bundle lines (Submission.to_line)."""
-    for submission in stored.all_of(db, workshop):
-        yield submission.to_line()
+    """Stored submissions as bundle lines (Submission.line_of_row)."""
+    return stored.lines_of(db, workshop)
 
 
 def signature(key: bytes, count: int, sha256: str) -> str:

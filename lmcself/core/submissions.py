@@ -166,22 +166,60 @@ class Submission:
 
     def to_line(self) -> dict[str, object]:
         """A bundle or push line: what was answered, not the scores (the receiver scores again)."""
-        line: dict[str, object] = {
-            "id": self.id,
-            "instrument_version": self.instrument_version,
-            "locale": self.locale,
-            "context": dict(self.context),
-            "answers": dict(self.answers),
-            "workshop": self.workshop,
-            "created_on": self.created_on.isoformat(),
-        }
-        if self.follows:  # only when set: a line of a first check is as it always was
-            line["follows"] = self.follows
-        return line
+        return _line(
+            self.id,
+            self.instrument_version,
+            self.locale,
+            dict(self.context),
+            dict(self.answers),
+            self.workshop,
+            self.created_on.isoformat(),
+            self.follows,
+        )
+
+    @staticmethod
+    def line_of_row(row: Mapping[str, object]) -> dict[str, object]:
+        """A stored row's line, as `from_row(row).to_line()` gives it, without reading the
+        scores a line does not carry: an export reads every row (a third of its time)."""
+        return _line(
+            str(row["id"]),
+            str(row["instrument_version"]),
+            parse_locale(row["locale"]) or str(row["locale"]),
+            {k: str(row[k]) for k in CONTEXT_KEYS},
+            _json_object(row["answers"]),
+            str(row["workshop"]) if row.get("workshop") else None,
+            date.fromisoformat(str(row["created_on"])).isoformat(),
+            str(row["follows"]) if row.get("follows") else None,
+        )
 
     def to_phone(self) -> dict[str, object]:
         """What the API answers the phone: the id and the server's scores."""
         return {"id": self.id, "scores": self.scores}
+
+
+def _line(
+    submission_id: str,
+    version: str,
+    locale: str,
+    context: dict[str, str],
+    answers: dict[str, str],
+    workshop: str | None,
+    created_on: str,
+    follows: str | None,
+) -> dict[str, object]:
+    """A bundle or push line's one shape (Submission.to_line, Submission.line_of_row)."""
+    line: dict[str, object] = {
+        "id": submission_id,
+        "instrument_version": version,
+        "locale": locale,
+        "context": context,
+        "answers": answers,
+        "workshop": workshop,
+        "created_on": created_on,
+    }
+    if follows:  # only when set: a line of a first check is as it always was
+        line["follows"] = follows
+    return line
 
 
 def content_hash(row: Mapping[str, object]) -> str:

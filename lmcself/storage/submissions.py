@@ -23,6 +23,7 @@ from enum import Enum
 
 import sqlite_utils
 
+from lmcself.core.instrument import CONTEXT_KEYS
 from lmcself.core.submissions import Submission
 from lmcself.storage.db import (
     BUSY_TIMEOUT_MS,
@@ -229,6 +230,20 @@ def all_of(db: sqlite_utils.Database, workshop: str | None = None) -> Iterator[S
     """Every stored submission (or one workshop's), oldest first."""
     where, params = _workshop_filter(workshop)
     return _select(db, f"{where} ORDER BY created_on, id", params)
+
+
+LINE_COLUMNS = ("id", "instrument_version", "locale", *CONTEXT_KEYS, "answers", "workshop")
+
+
+def lines_of(db: sqlite_utils.Database, workshop: str | None = None) -> Iterator[dict[str, object]]:
+    """all_of's submissions as bundle lines (Submission.line_of_row: their scores not read)."""
+    where, params = _workshop_filter(workshop)
+    columns = (*LINE_COLUMNS, "created_on", "follows")
+    cursor = db.execute(
+        f"SELECT {', '.join(columns)} FROM submissions {where} ORDER BY created_on, id", params
+    )
+    for values in cursor:
+        yield Submission.line_of_row(dict(zip(columns, values, strict=True)))
 
 
 def count(db: sqlite_utils.Database, workshop: str | None = None) -> int:
