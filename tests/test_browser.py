@@ -156,6 +156,9 @@ STATUS_LOG = """() => {
 
 
 def check_page(page, code: str, name: str) -> None:
+    # After a click that navigates, the new address can be committed before its document is
+    # parsed (documentElement is null then, seen on a loaded CI machine).
+    page.wait_for_load_state("domcontentloaded")
     html_lang = LOCALES[code].replace("_", "-")
     assert page.evaluate("document.documentElement.lang") == html_lang
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
