@@ -170,6 +170,8 @@ def build(selection: Selection, protect: bool = False, plain: bool = False) -> V
         figures,
         {g.key: gettext(g.title) for g in instrument.gaps},
         by_name,
+        # TRANSLATORS: the heading of the gaps table's column naming a gap: a combination of
+        # answers that deserves a warning (e.g. "You sell online but take only cash").
         gettext("Gap"),
         gettext("Share"),
         labels,
