@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -141,9 +142,9 @@ def test_out_of_range_pages_are_404(client, walker, path):
 
 
 def test_the_method_page_publishes_every_question_and_its_points(client, instrument):
-    page = client.get("/en/method").text
+    page = html.unescape(client.get("/en/method").text)  # the text as read, however escaped
     for q in instrument.questions:
-        assert q.text.replace("'", "&#39;") in page
+        assert q.text in page
     for lv in instrument.levels:
         assert lv.name in page
     assert f"version {instrument.version}" in page
